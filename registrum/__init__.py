@@ -1,0 +1,3 @@
+"""Registrum: registry and classified-document control."""
+
+__version__ = "0.1.0"

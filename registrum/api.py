@@ -1,0 +1,65 @@
+"""The REST API under /api/v1: bearer tokens, OpenAPI at /api/v1/openapi.json, docs served locally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.security import HttpBearer
+
+from registrum.accounts.services import person_for_token
+from registrum.httpkit import too_large_response
+from registrum.records.api import router as records_router
+from registrum.records.registration import InvalidRegistration
+from registrum.storage import ContentTooLarge
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        person = person_for_token(token)
+        if person is not None:
+            request.user = person
+        return person
+
+
+api = NinjaAPI(
+    title="Registrum API",
+    version="1",
+    description="Register, find, read and export official correspondence. Authenticate with "
+    "`Authorization: Bearer <token>`; create tokens on the API tokens page or with `registrum token`.",
+    auth=BearerToken(),
+    urls_namespace="api",
+)
+api.add_router("/", records_router)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "Permission denied."}, status=403)
+
+
+@api.exception_handler(InvalidRegistration)
+def invalid_registration(request: HttpRequest, exc: InvalidRegistration) -> HttpResponse:
+    errors = [{"field": name, "message": message} for name, message in exc.errors]
+    return api.create_response(request, {"detail": errors}, status=400)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [{"field": name, "message": m} for name, messages in exc.message_dict.items() for m in messages]
+    else:
+        errors = [{"field": "", "message": m} for m in exc.messages]
+    return api.create_response(request, {"detail": errors}, status=400)
+
+
+@api.exception_handler(ContentTooLarge)
+def too_large(request: HttpRequest, exc: ContentTooLarge) -> HttpResponse:
+    return too_large_response(request, exc.limit)

@@ -1,0 +1,59 @@
+"""The audit trail. Services call `record` inside their transaction; nothing else writes events."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    from registrum.audit.models import AuditEvent
+
+__all__ = ["event_row", "history_of", "record"]
+
+
+def _target(target: Model | None) -> tuple[str, int | None]:
+    if target is None:
+        return "", None
+    return target._meta.model_name or "", target.pk
+
+
+def event_row(
+    actor: Any, event: str, target: Model | None, *, summary: str = "", data: dict[str, Any] | None = None
+) -> AuditEvent:
+    """An unsaved event, for services that write many at once (imports) with bulk_create."""
+    from django.utils import timezone
+
+    from registrum.audit.models import AuditEvent
+
+    target_type, target_id = _target(target)
+    return AuditEvent(
+        at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        event=event,
+        target_type=target_type,
+        target_id=target_id,
+        summary=summary[:500],
+        data=data or {},
+    )
+
+
+def record(
+    actor: Any, event: str, target: Model | None, *, summary: str = "", data: dict[str, Any] | None = None
+) -> AuditEvent:
+    """Write one audit event. Must run inside the caller's transaction (checked)."""
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"audit event {event!r} written outside a transaction")
+    row = event_row(actor, event, target, summary=summary, data=data)
+    row.save()
+    return row
+
+
+def history_of(target: Model) -> Any:
+    """Events about one object, oldest first. The caller has already checked it may see the object."""
+    from registrum.audit.models import AuditEvent
+
+    target_type, target_id = _target(target)
+    return AuditEvent.objects.filter(target_type=target_type, target_id=target_id).select_related("actor")

@@ -1,0 +1,425 @@
+"""The demo: NATO Headquarters' International Staff and International Military Staff, their
+registries, a dozen people across levels, briefings and nationalities, and a few hundred
+registrations. Everything is made through the services, as a real site would be."""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.db import transaction
+
+from registrum.org import services as org
+from registrum.org.models import Person, Registry, RegistryKind, Role, Unit, UnitKind
+from registrum.org.services import SYSTEM
+from registrum.policy import Level
+from registrum.records import services as records
+from registrum.records.models import Disposition, File, FilePlanClass, RetentionClass
+from registrum.records.registration import RegistrationData
+
+DEMO_PASSWORD = "registrum-demo"
+SAMPLES = Path(__file__).parent / "samples"
+
+# (code, name, kind, parent code)
+UNITS: list[tuple[str, str, str, str | None]] = [
+    ("HQ", "NATO Headquarters", UnitKind.ORGANISATION, None),
+    ("IS", "International Staff", UnitKind.ORGANISATION, "HQ"),
+    ("OSG", "Office of the Secretary General", UnitKind.OFFICE, "IS"),
+    ("OSG-PO", "Private Office", UnitKind.BRANCH, "OSG"),
+    ("OSG-CS", "Council Secretariat", UnitKind.BRANCH, "OSG"),
+    ("OSG-PPU", "Policy Planning Unit", UnitKind.BRANCH, "OSG"),
+    ("OSG-HSU", "Human Security Unit", UnitKind.BRANCH, "OSG"),
+    ("PASP", "Political Affairs and Security Policy Division", UnitKind.DIVISION, "IS"),
+    ("DPP", "Defence Policy and Planning Division", UnitKind.DIVISION, "IS"),
+    ("OPS", "Operations Division", UnitKind.DIVISION, "IS"),
+    ("DI", "Defence Investment Division", UnitKind.DIVISION, "IS"),
+    ("IHC", "Innovation, Hybrid and Cyber Division", UnitKind.DIVISION, "IS"),
+    ("PDD", "Public Diplomacy Division", UnitKind.DIVISION, "IS"),
+    ("EM", "Executive Management Division", UnitKind.DIVISION, "IS"),
+    ("OCIO", "Office of the Chief Information Officer", UnitKind.OFFICE, "IS"),
+    ("OLA", "Office of Legal Affairs", UnitKind.OFFICE, "IS"),
+    ("OIARM", "Office of Internal Audit and Risk Management", UnitKind.OFFICE, "IS"),
+    ("OFC", "Office of Financial Control", UnitKind.OFFICE, "IS"),
+    ("NOR", "NATO Office of Resources", UnitKind.OFFICE, "IS"),
+    ("IMS", "International Military Staff", UnitKind.ORGANISATION, "HQ"),
+    ("EXCO", "Executive Coordinator", UnitKind.OFFICE, "IMS"),
+    ("ESO", "EXCO Support Office", UnitKind.BRANCH, "EXCO"),
+    ("DGIMS-REG", "DGIMS Registry", UnitKind.BRANCH, "EXCO"),
+    ("JISD", "Joint Intelligence and Security Division", UnitKind.DIVISION, "IMS"),
+    ("JISD-INT", "Intelligence Pillar", UnitKind.BRANCH, "JISD"),
+    ("JISD-SEC", "Security Pillar", UnitKind.BRANCH, "JISD"),
+    ("JISD-SS", "Joint Intelligence and Security Support Staff", UnitKind.BRANCH, "JISD"),
+]
+
+# (code, name, kind, unit, accreditation, parent)
+REGISTRIES: list[tuple[str, str, RegistryKind, str, Level, str | None]] = [
+    ("HQ-CR", "NATO HQ Central Registry", RegistryKind.CENTRAL, "HQ", Level.CTS, None),
+    ("IMS-REG", "DGIMS Registry", RegistryKind.SUB, "DGIMS-REG", Level.CTS, "HQ-CR"),
+    ("JISD-REG", "JISD Registry", RegistryKind.SUB, "JISD-SS", Level.CTS, "HQ-CR"),
+    ("OSG-REG", "Private Office Sub-Registry", RegistryKind.SUB, "OSG-PO", Level.CTS, "HQ-CR"),
+    ("PASP-CP", "PASP Control Point", RegistryKind.CONTROL_POINT, "PASP", Level.NS, "HQ-CR"),
+    ("DPP-CP", "DPP Control Point", RegistryKind.CONTROL_POINT, "DPP", Level.NC, "HQ-CR"),
+    ("JISD-CP", "JISD Intelligence Control Point", RegistryKind.CONTROL_POINT, "JISD-INT", Level.NS, "JISD-REG"),
+]
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    first: str
+    last: str
+    nationality: str
+    unit: str
+    position: str
+    roles: tuple[Role, ...]
+    level: Level | None
+    briefings: tuple[str, ...] = ()
+    registries: tuple[str, ...] = ()
+    expired: bool = False
+
+
+PEOPLE = [
+    DemoPerson(
+        "mdupont",
+        "Marie",
+        "Dupont",
+        "FRA",
+        "DGIMS-REG",
+        "Staff Assistant (Registry)",
+        (Role.CLERK,),
+        Level.CTS,
+        ("COSMIC", "ATOMAL"),
+        ("IMS-REG",),
+    ),
+    DemoPerson(
+        "jsmith",
+        "John",
+        "Smith",
+        "GBR",
+        "HQ",
+        "Central Registry Clerk",
+        (Role.CLERK,),
+        Level.CTS,
+        ("COSMIC", "ATOMAL", "BOHEMIA"),
+        ("HQ-CR",),
+    ),
+    DemoPerson(
+        "kmuller",
+        "Klaus",
+        "Müller",
+        "DEU",
+        "JISD-SS",
+        "Staff Assistant (Registry/DSA)",
+        (Role.CLERK, Role.ADMINISTRATOR),
+        Level.NS,
+        (),
+        ("JISD-REG", "JISD-CP"),
+    ),
+    DemoPerson(
+        "agarcia",
+        "Ana",
+        "García",
+        "ESP",
+        "HQ",
+        "Registry Control Officer",
+        (Role.CONTROL_OFFICER,),
+        Level.CTS,
+        ("COSMIC", "ATOMAL", "BOHEMIA"),
+        ("HQ-CR", "OSG-REG"),
+    ),
+    DemoPerson(
+        "pnowak",
+        "Piotr",
+        "Nowak",
+        "POL",
+        "PASP",
+        "Political Officer",
+        (Role.ACTION_OFFICER, Role.CLERK),
+        Level.NS,
+        (),
+        ("PASP-CP",),
+    ),
+    DemoPerson("lrossi", "Luca", "Rossi", "ITA", "DPP", "Defence Planning Officer", (Role.ACTION_OFFICER,), Level.NC),
+    DemoPerson(
+        "ejohnson",
+        "Emily",
+        "Johnson",
+        "USA",
+        "OSG-PO",
+        "Director, Private Office",
+        (Role.READER,),
+        Level.CTS,
+        ("COSMIC", "ATOMAL"),
+    ),
+    DemoPerson(
+        "ikowalska",
+        "Irena",
+        "Kowalska",
+        "POL",
+        "JISD-INT",
+        "Intelligence Analyst",
+        (Role.ACTION_OFFICER,),
+        Level.CTS,
+        ("COSMIC", "ATOMAL", "BOHEMIA"),
+    ),
+    DemoPerson("sbrown", "Sarah", "Brown", "CAN", "PDD", "Press Officer", (Role.READER,), Level.NR),
+    DemoPerson(
+        "hlarsen",
+        "Henrik",
+        "Larsen",
+        "NOR",
+        "ESO",
+        "Staff Officer (clearance expired)",
+        (Role.ACTION_OFFICER,),
+        Level.NS,
+        (),
+        (),
+        True,
+    ),
+    DemoPerson("jwilliams", "Jack", "Williams", "AUS", "OPS", "Liaison Officer (partner)", (Role.READER,), Level.NS),
+    DemoPerson("mjensen", "Mette", "Jensen", "DNK", "OIARM", "Auditor", (Role.AUDITOR,), Level.NS),
+    DemoPerson(
+        "gpapadopoulos",
+        "Georgios",
+        "Papadopoulos",
+        "GRC",
+        "OCIO",
+        "System Administrator (DSA)",
+        (Role.ADMINISTRATOR,),
+        Level.NC,
+    ),
+]
+
+ORIGINATORS = [
+    ("SHAPE", "SH/PLANS/J5/{year}-{n:06d}"),
+    ("JFC Brunssum", "JFCBS/J3/{year}/{n:04d}"),
+    ("JFC Naples", "JFCNP/J2/{n:04d}/{year}"),
+    ("Allied Command Transformation", "ACT/SPP/TT-{n:04d}/{year}"),
+    ("Military Committee", "MCM-{n:04d}-{year}"),
+    ("International Military Staff", "IMSM-{n:04d}-{year}"),
+    ("North Atlantic Council", "PO({year}){n:04d}"),
+    ("Council Secretariat", "C-M({year}){n:04d}"),
+    ("NATO Communications and Information Agency", "NCIA/CSU/{year}/{n:05d}"),
+    ("NATO Support and Procurement Agency", "NSPA/LOG/{n:05d}"),
+    ("Delegation of France", "FRA-DEL/{year}/{n:03d}"),
+    ("Delegation of Germany", "DEU-DEL/{year}/{n:03d}"),
+    ("Delegation of the United States", "USNATO/{year}/{n:04d}"),
+    ("Mission of Australia", "AUS-MSN/{year}/{n:03d}"),
+]
+
+SUBJECTS = [
+    "Military Committee in Permanent Session: agenda for the meeting of {day}",
+    "Decision sheet of the North Atlantic Council meeting of {day}",
+    "Request for information on force readiness reporting",
+    "Exercise STEADFAST {ex}: main planning conference",
+    "Annual review of the NATO Defence Planning Process targets",
+    "Intelligence assessment: maritime activity in the High North",
+    "Intelligence assessment: hybrid threats to critical undersea infrastructure",
+    "Nuclear Planning Group: preparation of the ministerial meeting",
+    "Revision of the NATO Security Policy implementation directives",
+    "Vacancy notice: Staff Assistant (Registry) – IMS",
+    "Budget execution report, Military Budget, third quarter",
+    "Travel of the Chair of the Military Committee to {city}",
+    "Partnership cooperation menu: comments from the nations",
+    "Cyber defence pledge: national self-assessments",
+    "Briefing book for the meeting of Chiefs of Defence",
+    "Minutes of the Military Intelligence Committee",
+    "Crisis Management Exercise {ex}: lessons identified",
+    "Air policing arrangements over the Baltic States",
+    "Counter-terrorism action plan: progress report",
+    "Readiness of the Allied Reaction Force",
+    "Administrative instruction on the handling of classified documents",
+    "Daily Read File for the Director General IMS",
+]
+EXERCISES = ["DEFENDER", "JACKAL", "NOBLE", "TRIDENT", "ARCTIC"]
+CITIES = ["Washington", "Ottawa", "Warsaw", "Vilnius", "Rome", "Oslo", "Ankara", "Canberra"]
+LEVEL_WEIGHTS = [(Level.NU, 22), (Level.NR, 30), (Level.NC, 20), (Level.NS, 20), (Level.CTS, 8)]
+ADDRESSEE_UNITS = ["OSG-PO", "OSG-CS", "PASP", "DPP", "OPS", "DI", "IHC", "EXCO", "ESO", "JISD-INT", "JISD-SEC", "PDD"]
+
+
+def is_loaded() -> bool:
+    return Registry.objects.filter(code="HQ-CR").exists()
+
+
+def build(registrations: int = 300, seed: int = 2026) -> dict[str, Person]:
+    """Create the demo organisation and register the documents. Not idempotent: check is_loaded()."""
+    rng = random.Random(seed)
+    people = _organisation()
+    _file_plan()
+    _sample_documents(people)
+    _registrations(people, registrations, rng)
+    return people
+
+
+@transaction.atomic
+def _organisation() -> dict[str, Person]:
+    units: dict[str, Unit] = {}
+    for code, name, kind, parent in UNITS:
+        units[code] = org.create_unit(SYSTEM, code=code, name=name, kind=kind, parent=units.get(parent or ""))
+    registries: dict[str, Registry] = {}
+    for code, name, rkind, unit, level, rparent in REGISTRIES:
+        registries[code] = org.create_registry(
+            SYSTEM,
+            code=code,
+            name=name,
+            kind=rkind,
+            unit=units[unit],
+            accreditation=level,
+            parent=registries.get(rparent or ""),
+        )
+    today = date.today()
+    people: dict[str, Person] = {}
+    for p in PEOPLE:
+        person = org.create_person(
+            SYSTEM,
+            username=p.username,
+            first_name=p.first,
+            last_name=p.last,
+            nationality=p.nationality,
+            unit=units[p.unit],
+            position=p.position,
+            password=DEMO_PASSWORD,
+            roles=p.roles,
+            email=f"{p.username}@hq.example",
+        )
+        if p.level is not None:
+            granted = today - timedelta(days=6 * 365 if p.expired else 400)
+            expires = today - timedelta(days=30) if p.expired else today + timedelta(days=5 * 365)
+            org.set_clearance(SYSTEM, person, level=p.level, granted=granted, expires=expires, briefings=p.briefings)
+        for code in p.registries:
+            org.add_registry_staff(SYSTEM, registries[code], person)
+        people[p.username] = person
+    return people
+
+
+@transaction.atomic
+def _file_plan() -> None:
+    # Reference data, loaded once at set-up like a migration would; the file-plan services
+    # (opening and closing files with their audit events) arrive with retention and disposition.
+    permanent = RetentionClass.objects.create(
+        code="P", name="Permanent value", years=30, disposition=Disposition.REVIEW
+    )
+    ten = RetentionClass.objects.create(code="T10", name="Ten years", years=10, disposition=Disposition.DESTROY)
+    five = RetentionClass.objects.create(code="T5", name="Five years", years=5, disposition=Disposition.DESTROY)
+    classes = [
+        ("1000", "Governance and committees", permanent),
+        ("2000", "Operations and exercises", ten),
+        ("3000", "Intelligence", ten),
+        ("4000", "Administration and personnel", five),
+        ("5000", "Security", ten),
+    ]
+    opened = date(date.today().year, 1, 1)
+    for code, title, retention in classes:
+        plan = FilePlanClass.objects.create(code=code, title=title)
+        for n, suffix in enumerate(("General", "Correspondence with nations"), start=1):
+            File.objects.create(
+                plan_class=plan,
+                code=f"{code}-{n:02d}",
+                title=f"{title}: {suffix}",
+                retention_class=retention,
+                opened=opened,
+            )
+
+
+def _sample_documents(people: dict[str, Person]) -> None:
+    from registrum.demo.pdf import text_to_pdf
+
+    clerk = people["mdupont"]
+    registry = Registry.objects.get(code="IMS-REG")
+    samples = [
+        (
+            "ims-vacancy-staff-assistant-registry.txt",
+            "International Military Staff",
+            "IMS/HR/VN/2026-017",
+            "Vacancy notice: Staff Assistant (Registry); Staff Assistant (Registry/DSA)",
+            "4000-01",
+            ["DGIMS-REG", "JISD-SS"],
+        ),
+        (
+            "nato-international-staff-overview.txt",
+            "NATO Public Diplomacy Division",
+            "PDD/WEB/2024-0328",
+            "The International Staff: organisation overview",
+            "1000-01",
+            ["IS", "IMS"],
+        ),
+    ]
+    for filename, originator, reference, subject, file_code, units in samples:
+        text = (SAMPLES / filename).read_text(encoding="utf-8")
+        data = RegistrationData(
+            registry=registry,
+            direction="IN",
+            originator=originator,
+            originator_reference=reference,
+            subject=subject,
+            level=Level.NU,
+            subject_level=Level.NU,
+            file=File.objects.get(code=file_code),
+            language="en",
+            pages=max(1, len(text) // 3000),
+            action_units=list(Unit.objects.filter(code__in=units)),
+            document_date=date(2026, 6, 1),
+        )
+        pdf = text_to_pdf(text, title=subject)
+        upload = records.Upload(filename.replace(".txt", ".pdf"), io.BytesIO(pdf))
+        document = records.register_document(clerk, data, upload=upload)
+        records.add_version(clerk, document.pk, records.Upload(filename, io.BytesIO(text.encode("utf-8"))))
+
+
+def _registrations(people: dict[str, Person], count: int, rng: random.Random) -> None:
+    registries = {r.code: r for r in Registry.objects.all()}
+    clerks = {
+        "HQ-CR": people["jsmith"],
+        "IMS-REG": people["mdupont"],
+        "JISD-REG": people["kmuller"],
+        "OSG-REG": people["agarcia"],
+        "PASP-CP": people["pnowak"],
+        "JISD-CP": people["kmuller"],
+    }
+    units = {u.code: u for u in Unit.objects.filter(code__in=ADDRESSEE_UNITS)}
+    files = list(File.objects.all())
+    levels, weights = zip(*LEVEL_WEIGHTS, strict=True)
+    year = date.today().year
+    for _ in range(count):
+        registry_code = rng.choice(list(clerks))
+        registry, clerk = registries[registry_code], clerks[registry_code]
+        ceiling = min(registry.accreditation, clerk.subject().clearance or Level.NR)
+        level = rng.choices(levels, weights)[0]
+        level = Level(min(level, ceiling))
+        briefings = clerk.subject().briefings
+        mask = 0
+        if level >= Level.NS and "ATOMAL" in briefings and rng.random() < 0.15:
+            mask |= 1
+        if level >= Level.NS and "BOHEMIA" in briefings and registry_code in ("HQ-CR",) and rng.random() < 0.2:
+            mask |= 2
+        originator, pattern = rng.choice(ORIGINATORS)
+        day = date.today() - timedelta(days=rng.randint(0, 240))
+        subject = rng.choice(SUBJECTS).format(day=day.isoformat(), ex=rng.choice(EXERCISES), city=rng.choice(CITIES))
+        direction = rng.choices(["IN", "OUT", "INT"], [60, 25, 15])[0]
+        releasable = tuple(rng.choice([("AUS",), ("AUS", "NZL"), ("JPN",), ("UKR",)])) if rng.random() < 0.12 else ()
+        action = rng.sample(list(units.values()), k=rng.randint(0, 2))
+        info = rng.sample(list(units.values()), k=rng.randint(0, 2))
+        data = RegistrationData(
+            registry=registry,
+            direction=direction,
+            originator=originator if direction == "IN" else "International Military Staff",
+            originator_reference=pattern.format(year=year, n=rng.randint(1, 9999)),
+            subject=subject,
+            level=level,
+            subject_level=Level(min(level, rng.choice([Level.NU, Level.NR, level]))),
+            category_mask=mask,
+            releasable_to=releasable,
+            document_date=day,
+            external_addressees="Permanent Representatives of the Allies" if direction == "OUT" else "",
+            file=rng.choice(files),
+            language=rng.choices(["en", "fr"], [85, 15])[0],
+            pages=rng.randint(1, 40),
+            annexes=rng.choice([0, 0, 0, 1, 2]),
+            downgrade_instruction="Declassify on 31 Dec 2036" if level >= Level.NC and rng.random() < 0.3 else "",
+            action_units=action,
+            info_units=[u for u in info if u not in action],
+        )
+        records.register_document(clerk, data)

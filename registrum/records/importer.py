@@ -1,0 +1,231 @@
+"""Import of registrations from CSV: all or nothing per file, every bad row reported.
+
+The file is streamed (memory stays flat as it grows) and written in batches inside one
+transaction. After the first bad row nothing more is written but every row is still checked,
+so one run reports them all; then the transaction rolls back and no number is used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from registrum import audit
+from registrum.org.models import Person, Registry, RegistrySequence
+from registrum.records.models import Access, Document
+from registrum.records.registration import FIELDS, REQUIRED, InvalidRegistration, Resolver, parse_registration
+from registrum.records.services import access_rows, build_document, check_may_register
+
+BATCH = 2000
+MAX_REPORTED_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.field}: {self.message}" if self.field else f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    registered: int = 0
+    dry_run: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    first_number: str = ""
+    last_number: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+
+class ImportFailed(Exception):
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        super().__init__(f"{report.error_count} bad row(s); nothing was registered")
+
+
+class _Rollback(Exception):
+    """Raised to end a dry run's transaction after everything was checked and written."""
+
+
+class _Numbers:
+    """Each registry's sequence row, locked on first use; numbers handed out in memory and
+    written back once, still inside the importing transaction."""
+
+    def __init__(self, year: int) -> None:
+        self.year = year
+        self.rows: dict[int, RegistrySequence] = {}
+
+    def next(self, registry: Registry) -> int:
+        row = self.rows.get(registry.pk)
+        if row is None:
+            RegistrySequence.objects.bulk_create(
+                [RegistrySequence(registry=registry, year=self.year, last_value=0)], ignore_conflicts=True
+            )
+            row = RegistrySequence.objects.select_for_update().get(registry=registry, year=self.year)
+            self.rows[registry.pk] = row
+        row.last_value += 1
+        return row.last_value
+
+    def save(self) -> None:
+        for row in self.rows.values():
+            row.save(update_fields=["last_value"])
+
+
+def import_registrations(
+    actor: Person,
+    stream: BinaryIO,
+    *,
+    source_name: str = "import.csv",
+    dry_run: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Register every row of a CSV file as `actor`, or none of them (raises ImportFailed)."""
+    report = ImportReport(dry_run=dry_run)
+    try:
+        with transaction.atomic(durable=True):
+            _run(actor, stream, report, source_name, on_progress)
+            if report.error_count:
+                raise ImportFailed(report)
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return report
+
+
+def _run(
+    actor: Person,
+    stream: BinaryIO,
+    report: ImportReport,
+    source_name: str,
+    on_progress: Callable[[int, int], None] | None,
+) -> None:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+
+    def fail(line: int, name: str, message: str) -> None:
+        report.error_count += 1
+        if len(report.errors) < MAX_REPORTED_ERRORS:
+            report.errors.append(RowError(line, name, message))
+
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        fail(1, "", "the file is empty (a header line is expected)")
+        return
+    except (UnicodeDecodeError, csv.Error) as exc:
+        fail(1, "", f"unreadable header: {exc}")
+        return
+    unknown = [h for h in header if h not in FIELDS]
+    for name in unknown:
+        fail(1, name, f"unknown column {name!r} (known: {', '.join(FIELDS)})")
+    for name in REQUIRED:
+        if name not in header:
+            fail(1, name, "required column is missing")
+    if report.error_count:
+        return
+
+    now = timezone.now()
+    numbers = _Numbers(timezone.localdate(now).year)
+    resolver = Resolver()
+    allowed: dict[tuple[int, int, int], str] = {}  # (registry, level, mask) -> refusal or ""
+    batch: list[tuple[Document, object]] = []
+    line = 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except UnicodeDecodeError:
+            fail(reader.line_num + 1, "", "the file is not UTF-8 text")
+            break
+        except csv.Error as exc:
+            fail(reader.line_num, "", f"malformed CSV: {exc}")
+            break
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        report.rows += 1
+        if len(values) != len(header):
+            fail(line, "", f"{len(values)} values for {len(header)} columns")
+            continue
+        try:
+            data = parse_registration(dict(zip(header, values, strict=True)), resolver)
+        except InvalidRegistration as exc:
+            for name, message in exc.errors:
+                fail(line, name, message)
+            continue
+        key = (data.registry.pk, int(data.level), data.category_mask)
+        if key not in allowed:
+            try:
+                check_may_register(actor, data)
+                allowed[key] = ""
+            except (PermissionDenied, ValidationError) as exc:
+                allowed[key] = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        if allowed[key]:
+            fail(line, "registry" if "registry" in allowed[key] else "level", allowed[key])
+            continue
+        if report.error_count:
+            continue  # keep checking, stop writing: the transaction will roll back anyway
+        sequence = numbers.next(data.registry)
+        document = build_document(actor, data, sequence=sequence, year=numbers.year, now=now)
+        batch.append((document, data))
+        if len(batch) >= BATCH:
+            _flush(actor, batch, now, report)
+        if on_progress and report.rows % 500 == 0:
+            on_progress(report.rows, stream.tell() if stream.seekable() else 0)
+    if report.error_count:
+        return
+    _flush(actor, batch, now, report)
+    numbers.save()
+    audit.record(
+        actor,
+        "records.import_completed",
+        None,
+        summary=f"{report.registered} registrations imported from {source_name}",
+        data={"rows": report.rows, "dry_run": report.dry_run},
+    )
+    if on_progress:
+        on_progress(report.rows, stream.tell() if stream.seekable() else 0)
+
+
+def _flush(actor: Person, batch: list[tuple[Document, object]], now: object, report: ImportReport) -> None:
+    if not batch:
+        return
+    documents = Document.objects.bulk_create([doc for doc, _ in batch])
+    rows: list[Access] = []
+    events = []
+    for document, data in batch:
+        rows += access_rows(actor, document, data, now)  # type: ignore[arg-type]
+        events.append(
+            audit.event_row(
+                actor,
+                "records.document_registered",
+                document,
+                summary=f"{document.number} registered in {document.registry.code} (import)",
+            )
+        )
+    Access.objects.bulk_create(rows)
+    from registrum.audit.models import AuditEvent
+
+    AuditEvent.objects.bulk_create(events)
+    if not report.first_number:
+        report.first_number = documents[0].number
+    report.last_number = documents[-1].number
+    report.registered += len(documents)
+    batch.clear()

@@ -1,0 +1,61 @@
+"""The register list: the visible documents narrowed by the filters a clerk uses all day.
+
+Pages, API and export share this, so a filter means the same everywhere and every one of them
+starts from `visible_to(person)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from registrum.policy import Level
+from registrum.records.models import Document
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    registry: str = ""
+    direction: str = ""
+    level: Level | None = None
+    registered_from: date | None = None
+    registered_to: date | None = None
+    originator: str = ""
+    reference: str = ""
+    q: str = ""
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def register_for(person: Any, filters: RegisterFilters) -> QuerySet[Document]:
+    qs = Document.objects.visible_to(person)
+    if filters.registry:
+        qs = qs.filter(registry__code__iexact=filters.registry)
+    if filters.direction:
+        qs = qs.filter(direction=filters.direction)
+    if filters.level is not None:
+        qs = qs.filter(level=filters.level)
+    if filters.registered_from:
+        qs = qs.filter(registered_at__gte=_day_start(filters.registered_from))
+    if filters.registered_to:
+        qs = qs.filter(registered_at__lt=_day_start(filters.registered_to) + timedelta(days=1))
+    if filters.originator:
+        qs = qs.filter(originator__icontains=filters.originator)
+    if filters.reference:
+        qs = qs.filter(originator_reference__icontains=filters.reference)
+    if filters.q:
+        text = filters.q.strip()
+        # A registration number typed in full finds its document; otherwise subject and references.
+        qs = qs.filter(
+            Q(number__iexact=text)
+            | Q(subject__icontains=text)
+            | Q(originator_reference__icontains=text)
+            | Q(number__icontains=text)
+        )
+    return qs.select_related("registry").order_by("-registered_at", "-id")

@@ -1,0 +1,153 @@
+"""Django settings. Everything a site changes comes from the environment, never from edited code.
+
+REGISTRUM_HOME           data folder (database, content store), default ./var
+REGISTRUM_DATABASE_URL   e.g. postgres://user:pass@127.0.0.1:5432/registrum; default SQLite under REGISTRUM_HOME
+REGISTRUM_SECRET_KEY     required when REGISTRUM_DEBUG is off
+REGISTRUM_MAX_UPLOAD_BYTES  largest content upload accepted, default 50 MiB
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME = Path(os.environ.get("REGISTRUM_HOME", "var")).resolve()
+
+DEBUG = os.environ.get("REGISTRUM_DEBUG", "0") == "1"
+SECRET_KEY = os.environ.get("REGISTRUM_SECRET_KEY", "")
+if not SECRET_KEY:
+    # A per-installation key kept in the data folder, so a fresh site is safe without configuration.
+    key_file = HOME / "secret_key"
+    if key_file.exists():
+        SECRET_KEY = key_file.read_text().strip()
+    else:
+        import secrets
+
+        HOME.mkdir(parents=True, exist_ok=True)
+        SECRET_KEY = secrets.token_urlsafe(50)
+        key_file.write_text(SECRET_KEY)
+        key_file.chmod(0o600)
+
+ALLOWED_HOSTS = os.environ.get("REGISTRUM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("REGISTRUM_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "ninja",
+    "registrum.audit",
+    "registrum.org",
+    "registrum.records",
+    "registrum.accounts",
+    "registrum.web",
+    "registrum.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "registrum.web.middleware.UploadLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "registrum.urls"
+WSGI_APPLICATION = "registrum.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    url = os.environ.get("REGISTRUM_DATABASE_URL") or f"sqlite:///{HOME / 'registrum.sqlite3'}"
+    db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["CONN_MAX_AGE"] = 0
+        db["OPTIONS"] = {
+            # IMMEDIATE takes the write lock at BEGIN, so two registering transactions queue
+            # instead of deadlocking on the read-to-write upgrade (SQLITE_BUSY).
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+            ),
+        }
+        test_name = os.environ.get("REGISTRUM_TEST_DATABASE_NAME")
+        if test_name:
+            db["TEST"] = {"NAME": test_name}
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "org.Person"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = os.environ.get("REGISTRUM_TIME_ZONE", "Europe/Brussels")
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = os.environ.get("REGISTRUM_STATIC_ROOT") or None
+# Assets come from the installed apps: nothing is loaded from the internet (air-gapped sites).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+REGISTRUM_CONTENT_DIR = Path(os.environ.get("REGISTRUM_CONTENT_DIR", HOME / "content"))
+REGISTRUM_MAX_UPLOAD_BYTES = int(os.environ.get("REGISTRUM_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+REGISTRUM_PAGE_SIZE = 50
+# Uploads arrive in temporary files, never whole in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("REGISTRUM_LOG_LEVEL", "WARNING")},
+}

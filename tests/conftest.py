@@ -1,0 +1,169 @@
+"""Shared fixtures: a small headquarters built through the services, and named personas.
+
+clerk      CTS + ATOMAL, FRA, on the staff of REG (the registry), registers documents
+reader     NS, DEU, member of ESO (the usual addressee)
+nr_reader  NR only, CAN, member of ESO
+partner    NS, AUS (outside NATO), member of ESO
+expired    NS clearance that has run out, NOR, member of ESO
+outsider   CTS + ATOMAL, GBR, in another division: cleared but no need-to-know
+admin      system administrator, no clearance
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from registrum import storage
+from registrum.demo.pdf import text_to_pdf
+from registrum.org import services as org
+from registrum.org.models import Person, Registry, RegistryKind, Role, Unit, UnitKind
+from registrum.org.services import SYSTEM
+from registrum.policy import Level
+from registrum.records import services as records
+from registrum.records.models import Document
+from registrum.records.registration import RegistrationData
+
+SAMPLES = Path(__file__).resolve().parent.parent / "registrum" / "demo" / "samples"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _content_store(tmp_path):
+    """Real files in a per-test folder, so tests never share or leave content behind."""
+    storage.set_store(storage.LocalContentStore(tmp_path / "content"))
+    yield
+    storage.set_store(None)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    hq: Unit
+    eso: Unit
+    ops: Unit
+    reg_unit: Unit
+    registry: Registry
+    control_point: Registry
+    clerk: Person
+    reader: Person
+    nr_reader: Person
+    partner: Person
+    expired: Person
+    outsider: Person
+    admin: Person
+
+    def register(self, *, level: Level = Level.NS, actor: Person | None = None, upload: Any = None, **kw: Any) -> Document:
+        data = RegistrationData(
+            registry=kw.pop("registry", self.registry),
+            direction=kw.pop("direction", "IN"),
+            originator=kw.pop("originator", "SHAPE"),
+            subject=kw.pop("subject", "Exercise STEADFAST planning conference"),
+            level=level,
+            subject_level=kw.pop("subject_level", Level.NU),
+            action_units=kw.pop("action_units", [self.eso]),
+            **kw,
+        )
+        return records.register_document(actor or self.clerk, data, upload=upload)
+
+
+def make_person(username: str, nationality: str, unit: Unit, level: Level | None, briefings=(), roles=(), expired=False):
+    person = org.create_person(
+        SYSTEM,
+        username=username,
+        first_name=username.capitalize(),
+        last_name="Test",
+        nationality=nationality,
+        unit=unit,
+        password=PASSWORD,
+        roles=roles,
+    )
+    if level is not None:
+        today = date.today()
+        org.set_clearance(
+            SYSTEM,
+            person,
+            level=level,
+            granted=today - timedelta(days=800),
+            expires=today - timedelta(days=1) if expired else today + timedelta(days=365),
+            briefings=briefings,
+        )
+    return Person.objects.select_related("clearance", "unit").get(pk=person.pk)
+
+
+@pytest.fixture
+def world(db) -> World:
+    hq = org.create_unit(SYSTEM, code="HQ", name="Headquarters", kind=UnitKind.ORGANISATION)
+    ims = org.create_unit(SYSTEM, code="IMS", name="International Military Staff", kind=UnitKind.ORGANISATION, parent=hq)
+    eso = org.create_unit(SYSTEM, code="ESO", name="EXCO Support Office", parent=ims)
+    ops = org.create_unit(SYSTEM, code="OPS", name="Operations Division", kind=UnitKind.DIVISION, parent=hq)
+    reg_unit = org.create_unit(SYSTEM, code="DGIMS-REG", name="DGIMS Registry", parent=ims)
+    central = org.create_registry(
+        SYSTEM, code="CR", name="Central Registry", kind=RegistryKind.CENTRAL, unit=hq, accreditation=Level.CTS
+    )
+    registry = org.create_registry(
+        SYSTEM,
+        code="IMS-REG",
+        name="DGIMS Registry",
+        kind=RegistryKind.SUB,
+        unit=reg_unit,
+        accreditation=Level.CTS,
+        parent=central,
+    )
+    control_point = org.create_registry(
+        SYSTEM,
+        code="OPS-CP",
+        name="OPS Control Point",
+        kind=RegistryKind.CONTROL_POINT,
+        unit=ops,
+        accreditation=Level.NC,
+        parent=central,
+    )
+    clerk = make_person("clerk", "FRA", reg_unit, Level.CTS, ("COSMIC", "ATOMAL"), (Role.CLERK,))
+    org.add_registry_staff(SYSTEM, registry, clerk)
+    org.add_registry_staff(SYSTEM, control_point, clerk)
+    return World(
+        hq=hq,
+        eso=eso,
+        ops=ops,
+        reg_unit=reg_unit,
+        registry=registry,
+        control_point=control_point,
+        clerk=Person.objects.select_related("clearance", "unit").get(pk=clerk.pk),
+        reader=make_person("reader", "DEU", eso, Level.NS, (), (Role.READER,)),
+        nr_reader=make_person("nrreader", "CAN", eso, Level.NR, (), (Role.READER,)),
+        partner=make_person("partner", "AUS", eso, Level.NS, (), (Role.READER,)),
+        expired=make_person("expired", "NOR", eso, Level.NS, (), (Role.READER,), expired=True),
+        outsider=make_person("outsider", "GBR", ops, Level.CTS, ("COSMIC", "ATOMAL"), (Role.ACTION_OFFICER,)),
+        admin=make_person("admin", "GRC", hq, None, (), (Role.ADMINISTRATOR,)),
+    )
+
+
+@pytest.fixture
+def sample_pdf() -> bytes:
+    text = (SAMPLES / "ims-vacancy-staff-assistant-registry.txt").read_text(encoding="utf-8")
+    return text_to_pdf(text, title="Vacancy notice")
+
+
+@pytest.fixture
+def pdf_upload(sample_pdf):
+    return records.Upload("vacancy.pdf", io.BytesIO(sample_pdf))
+
+
+@pytest.fixture
+def max_upload(settings):
+    settings.REGISTRUM_MAX_UPLOAD_BYTES = 64 * 1024
+    return settings.REGISTRUM_MAX_UPLOAD_BYTES
+
+
+__all__ = ["PASSWORD", "World", "make_person", "settings"]
