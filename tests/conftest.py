@@ -63,7 +63,9 @@ class World:
     outsider: Person
     admin: Person
 
-    def register(self, *, level: Level = Level.NS, actor: Person | None = None, upload: Any = None, **kw: Any) -> Document:
+    def register(
+        self, *, level: Level = Level.NS, actor: Person | None = None, upload: Any = None, **kw: Any
+    ) -> Document:
         data = RegistrationData(
             registry=kw.pop("registry", self.registry),
             direction=kw.pop("direction", "IN"),
@@ -77,7 +79,9 @@ class World:
         return records.register_document(actor or self.clerk, data, upload=upload)
 
 
-def make_person(username: str, nationality: str, unit: Unit, level: Level | None, briefings=(), roles=(), expired=False):
+def make_person(
+    username: str, nationality: str, unit: Unit, level: Level | None, briefings=(), roles=(), expired=False
+):
     person = org.create_person(
         SYSTEM,
         username=username,
@@ -104,7 +108,9 @@ def make_person(username: str, nationality: str, unit: Unit, level: Level | None
 @pytest.fixture
 def world(db) -> World:
     hq = org.create_unit(SYSTEM, code="HQ", name="Headquarters", kind=UnitKind.ORGANISATION)
-    ims = org.create_unit(SYSTEM, code="IMS", name="International Military Staff", kind=UnitKind.ORGANISATION, parent=hq)
+    ims = org.create_unit(
+        SYSTEM, code="IMS", name="International Military Staff", kind=UnitKind.ORGANISATION, parent=hq
+    )
     eso = org.create_unit(SYSTEM, code="ESO", name="EXCO Support Office", parent=ims)
     ops = org.create_unit(SYSTEM, code="OPS", name="Operations Division", kind=UnitKind.DIVISION, parent=hq)
     reg_unit = org.create_unit(SYSTEM, code="DGIMS-REG", name="DGIMS Registry", parent=ims)
@@ -166,4 +172,22 @@ def max_upload(settings):
     return settings.REGISTRUM_MAX_UPLOAD_BYTES
 
 
-__all__ = ["PASSWORD", "World", "make_person", "settings"]
+__all__ = ["PASSWORD", "World", "database_url", "make_person"]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a file, not memory, so other processes (the concurrency test) share it."""
+    db = settings.DATABASES["default"]
+    if str(db["ENGINE"]).endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def database_url() -> str:
+    """The URL of the test database the current connection uses, for child processes."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest
 from ninja import File as FileParam
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from registrum.policy import Level, active_policy
@@ -176,13 +176,13 @@ def my_registries(request: HttpRequest) -> list[dict[str, object]]:
 
 
 @router.get("/documents", response={200: DocumentPage, 400: ErrorOut}, summary="The register, filtered")
-def list_documents(request: HttpRequest, filters: Query[FiltersIn]) -> tuple[int, dict[str, object]]:
+def list_documents(request: HttpRequest, filters: Query[FiltersIn]) -> Status[dict[str, object]]:
     level = None
     if filters.level:
         try:
             level = active_policy().level_from_text(filters.level)
         except ValueError as exc:
-            return 400, {"detail": [{"field": "level", "message": str(exc)}]}
+            return Status(400, {"detail": [{"field": "level", "message": str(exc)}]})
     qs = register_for(
         request.user,
         RegisterFilters(
@@ -198,12 +198,15 @@ def list_documents(request: HttpRequest, filters: Query[FiltersIn]) -> tuple[int
     ).select_related("file")
     paginator = Paginator(qs, max(1, min(filters.page_size, MAX_PAGE_SIZE)))
     page = paginator.get_page(filters.page)
-    return 200, {
-        "count": paginator.count,
-        "page": page.number,
-        "pages": paginator.num_pages,
-        "items": [document_out(d) for d in page.object_list],
-    }
+    return Status(
+        200,
+        {
+            "count": paginator.count,
+            "page": page.number,
+            "pages": paginator.num_pages,
+            "items": [document_out(d) for d in page.object_list],
+        },
+    )
 
 
 @router.get("/documents/{int:document_id}", response=DocumentDetailOut, summary="One document")
@@ -216,7 +219,7 @@ def get_document(request: HttpRequest, document_id: int) -> dict[str, object]:
     response={201: DocumentDetailOut, 400: ErrorOut, 403: ErrorOut},
     summary="Register a document",
 )
-def register(request: HttpRequest, payload: RegistrationIn) -> tuple[int, dict[str, object]]:
+def register(request: HttpRequest, payload: RegistrationIn) -> Status[dict[str, object]]:
     raw = payload.dict()
     for name in ("categories", "releasable_to"):
         raw[name] = " ".join(raw[name])
@@ -224,7 +227,7 @@ def register(request: HttpRequest, payload: RegistrationIn) -> tuple[int, dict[s
         raw[name] = ";".join(raw[name])
     data = parse_registration(raw)
     document = services.register_document(request.user, data)  # type: ignore[arg-type]
-    return 201, document_detail_out(document)
+    return Status(201, document_detail_out(document))
 
 
 @router.post(
@@ -232,13 +235,13 @@ def register(request: HttpRequest, payload: RegistrationIn) -> tuple[int, dict[s
     response={201: VersionOut, 400: ErrorOut, 403: ErrorOut, 413: ErrorOut},
     summary="Upload a version (PDF, DOCX, EML, TXT)",
 )
-def upload_version(request: HttpRequest, document_id: int, content: FileParam[UploadedFile]) -> tuple[int, Version]:
+def upload_version(request: HttpRequest, document_id: int, content: FileParam[UploadedFile]) -> Status[Version]:
     version = services.add_version(
         request.user,  # type: ignore[arg-type]
         document_id,
         services.Upload(content.name or "content", content),  # type: ignore[arg-type]
     )
-    return 201, version
+    return Status(201, version)
 
 
 @router.get("/documents/{int:document_id}/versions/{int:number}/content", summary="Download a version")

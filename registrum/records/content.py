@@ -6,6 +6,9 @@ import zipfile
 from pathlib import PurePath
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 MEDIA_TYPES = {
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -25,19 +28,21 @@ def media_type_for(filename: str) -> str:
     except KeyError:
         accepted = ", ".join(sorted(MEDIA_TYPES))
         raise UnsupportedContent(
-            f"{filename!r}: unsupported type {suffix or '(none)'} (accepted: {accepted})"
+            _("%(filename)s: unsupported type %(type)s (accepted: %(accepted)s)")
+            % {"filename": repr(filename), "type": suffix or _("(none)"), "accepted": accepted}
         ) from None
 
 
 def inspect(stream: BinaryIO, media_type: str) -> str:
     """A warning when the content does not look like its type, else ''. Never raises: a broken
-    file is kept as received and flagged, not refused."""
+    file is kept as received and flagged, not refused. The warning is stored in English (marked
+    with gettext_noop) and translated where it is shown."""
     stream.seek(0)
     head = stream.read(8192)
     stream.seek(0)
     if media_type == "application/pdf":
         if not head.startswith(b"%PDF-"):
-            return "does not start with a PDF header"
+            return gettext_noop("does not start with a PDF header")
         try:
             import pypdfium2
 
@@ -45,18 +50,18 @@ def inspect(stream: BinaryIO, media_type: str) -> str:
             pdf = pypdfium2.PdfDocument(stream.read())
             pages = len(pdf)
             pdf.close()
-            return "" if pages else "PDF has no pages"
+            return "" if pages else gettext_noop("PDF has no pages")
         except Exception:  # pdfium raises its own error types for every kind of damage
-            return "PDF is damaged and cannot be opened"
+            return gettext_noop("PDF is damaged and cannot be opened")
         finally:
             stream.seek(0)
     if media_type.endswith("wordprocessingml.document"):
         try:
             with zipfile.ZipFile(stream) as archive:
                 if "word/document.xml" not in archive.namelist():
-                    return "not a Word document (no word/document.xml)"
+                    return gettext_noop("not a Word document (no word/document.xml)")
         except zipfile.BadZipFile:
-            return "not a Word document (not a ZIP archive)"
+            return gettext_noop("not a Word document (not a ZIP archive)")
         finally:
             stream.seek(0)
         return ""
@@ -65,7 +70,7 @@ def inspect(stream: BinaryIO, media_type: str) -> str:
             head.decode("utf-8")
         except UnicodeDecodeError as exc:
             if exc.start < len(head) - 4:  # a cut multibyte character at the end is fine
-                return "text is not UTF-8"
+                return gettext_noop("text is not UTF-8")
         if media_type == "message/rfc822" and b":" not in head.split(b"\n", 1)[0]:
-            return "does not start with a mail header"
+            return gettext_noop("does not start with a mail header")
     return ""

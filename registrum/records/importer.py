@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +21,14 @@ from django.utils import timezone
 from registrum import audit
 from registrum.org.models import Person, Registry, RegistrySequence
 from registrum.records.models import Access, Document
-from registrum.records.registration import FIELDS, REQUIRED, InvalidRegistration, Resolver, parse_registration
+from registrum.records.registration import (
+    FIELDS,
+    REQUIRED,
+    InvalidRegistration,
+    RegistrationData,
+    Resolver,
+    parse_registration,
+)
 from registrum.records.services import access_rows, build_document, check_may_register
 
 BATCH = 2000
@@ -128,7 +136,10 @@ def _run(
     except StopIteration:
         fail(1, "", "the file is empty (a header line is expected)")
         return
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError:
+        fail(1, "", "the file is not UTF-8 text (save it as CSV UTF-8)")
+        return
+    except csv.Error as exc:
         fail(1, "", f"unreadable header: {exc}")
         return
     unknown = [h for h in header if h not in FIELDS]
@@ -143,8 +154,9 @@ def _run(
     now = timezone.now()
     numbers = _Numbers(timezone.localdate(now).year)
     resolver = Resolver()
-    allowed: dict[tuple[int, int, int], str] = {}  # (registry, level, mask) -> refusal or ""
-    batch: list[tuple[Document, object]] = []
+    # (registry, level, mask) -> why the actor may not register such a row; [] when allowed
+    refusals: dict[tuple[int, int, int], list[tuple[str, str]]] = {}
+    batch: list[tuple[Document, RegistrationData]] = []
     line = 1
     while True:
         try:
@@ -152,7 +164,7 @@ def _run(
         except StopIteration:
             break
         except UnicodeDecodeError:
-            fail(reader.line_num + 1, "", "the file is not UTF-8 text")
+            fail(reader.line_num + 1, "", "the file is not UTF-8 text (save it as CSV UTF-8)")
             break
         except csv.Error as exc:
             fail(reader.line_num, "", f"malformed CSV: {exc}")
@@ -171,14 +183,11 @@ def _run(
                 fail(line, name, message)
             continue
         key = (data.registry.pk, int(data.level), data.category_mask)
-        if key not in allowed:
-            try:
-                check_may_register(actor, data)
-                allowed[key] = ""
-            except (PermissionDenied, ValidationError) as exc:
-                allowed[key] = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        if allowed[key]:
-            fail(line, "registry" if "registry" in allowed[key] else "level", allowed[key])
+        if key not in refusals:
+            refusals[key] = _refusal(actor, data)
+        if refusals[key]:
+            for name, message in refusals[key]:
+                fail(line, name, message)
             continue
         if report.error_count:
             continue  # keep checking, stop writing: the transaction will roll back anyway
@@ -204,14 +213,24 @@ def _run(
         on_progress(report.rows, stream.tell() if stream.seekable() else 0)
 
 
-def _flush(actor: Person, batch: list[tuple[Document, object]], now: object, report: ImportReport) -> None:
+def _refusal(actor: Person, data: RegistrationData) -> list[tuple[str, str]]:
+    try:
+        check_may_register(actor, data)
+    except PermissionDenied as exc:
+        return [("registry", str(exc))]
+    except ValidationError as exc:
+        return [(name, message) for name, messages in exc.message_dict.items() for message in messages]
+    return []
+
+
+def _flush(actor: Person, batch: list[tuple[Document, RegistrationData]], now: datetime, report: ImportReport) -> None:
     if not batch:
         return
     documents = Document.objects.bulk_create([doc for doc, _ in batch])
     rows: list[Access] = []
     events = []
     for document, data in batch:
-        rows += access_rows(actor, document, data, now)  # type: ignore[arg-type]
+        rows += access_rows(actor, document, data, now)
         events.append(
             audit.event_row(
                 actor,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from registrum.org.models import Person, Registry, Unit
 from registrum.policy import Level, Policy, active_policy
@@ -140,22 +141,27 @@ def parse_registration(
 
     for name in REQUIRED:
         if not values[name]:
-            errors.append((name, "is required"))
+            errors.append((name, _("is required")))
     for name, limit in LIMITS.items():
         if len(values[name]) > limit:
-            errors.append((name, f"is longer than {limit} characters"))
+            errors.append((name, _("is longer than %(limit)d characters") % {"limit": limit}))
 
     registry = None
     if values["registry"]:
         registry = resolver.registry(values["registry"])
         if registry is None:
-            errors.append(("registry", f"unknown registry {values['registry']!r}"))
+            errors.append(("registry", _("unknown registry %(code)s") % {"code": repr(values["registry"])}))
 
     direction = ""
     if values["direction"]:
         direction = DIRECTION_WORDS.get(values["direction"].upper(), "")
         if not direction:
-            errors.append(("direction", f"unknown direction {values['direction']!r} (use IN, OUT or INT)"))
+            errors.append(
+                (
+                    "direction",
+                    _("unknown direction %(code)s (use IN, OUT or INT)") % {"code": repr(values["direction"])},
+                )
+            )
 
     level = None
     if values["level"]:
@@ -170,7 +176,7 @@ def parse_registration(
         except ValueError as exc:
             errors.append(("subject_level", str(exc)))
         if level is not None and subject_level is not None and subject_level > level:
-            errors.append(("subject_level", "the subject cannot be classified above the document"))
+            errors.append(("subject_level", _("the subject cannot be classified above the document")))
 
     category_mask = 0
     try:
@@ -193,13 +199,18 @@ def parse_registration(
         try:
             document_date = date.fromisoformat(values["document_date"])
         except ValueError:
-            errors.append(("document_date", f"{values['document_date']!r} is not a date (use YYYY-MM-DD)"))
+            errors.append(
+                (
+                    "document_date",
+                    _("%(value)s is not a date (use YYYY-MM-DD)") % {"value": repr(values["document_date"])},
+                )
+            )
 
     file = None
     if values["file"]:
         file = resolver.file(values["file"])
         if file is None:
-            errors.append(("file", f"unknown file {values['file']!r}"))
+            errors.append(("file", _("unknown file %(code)s") % {"code": repr(values["file"])}))
 
     numbers: dict[str, int | None] = {"pages": None, "annexes": 0}
     for name in numbers:
@@ -209,7 +220,7 @@ def parse_registration(
                 if numbers[name] < 0:  # type: ignore[operator]
                     raise ValueError
             except ValueError:
-                errors.append((name, f"{values[name]!r} is not a whole number"))
+                errors.append((name, _("%(value)s is not a whole number") % {"value": repr(values[name])}))
 
     addressees: dict[str, tuple[list[Unit], list[Person]]] = {}
     for name in ("action", "info"):
@@ -219,13 +230,15 @@ def parse_registration(
             if entry.startswith("@"):
                 person = resolver.person(entry[1:])
                 if person is None:
-                    errors.append((name, f"unknown person {entry!r}"))
+                    errors.append((name, _("unknown person %(name)s") % {"name": repr(entry)}))
                 else:
                     persons.append(person)
             else:
                 unit = resolver.unit(entry)
                 if unit is None:
-                    errors.append((name, f"unknown unit {entry!r} (persons are written @username)"))
+                    errors.append(
+                        (name, _("unknown unit %(code)s (persons are written @username)") % {"code": repr(entry)})
+                    )
                 else:
                     units.append(unit)
         addressees[name] = (units, persons)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registrum import audit, storage
 from registrum.org.models import Person, Registry, RegistryStaff, Role
@@ -91,7 +92,12 @@ def check_may_register(actor: Person, data: RegistrationData) -> None:
     policy = active_policy()
     if data.level > data.registry.accreditation:
         accredited = policy.levels[Level(data.registry.accreditation)].marking
-        raise ValidationError({"level": f"registry {data.registry.code} is accredited only up to {accredited}"})
+        raise ValidationError(
+            {
+                "level": _("registry %(code)s is accredited only up to %(marking)s")
+                % {"code": data.registry.code, "marking": accredited}
+            }
+        )
     decision = may_classify(policy, actor.subject(), data.level, data.category_mask, timezone.localdate())
     if not decision:
         raise ValidationError({"level": decision.reason})

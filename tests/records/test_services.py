@@ -1,0 +1,169 @@
+"""Registering, versions and grants: the rules, the numbers, the audit trail, and failure."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.http import Http404
+
+from registrum import storage
+from registrum.audit.models import AuditEvent
+from registrum.org.models import RegistrySequence
+from registrum.policy import Level
+from registrum.records import services
+from registrum.records.models import Access, AccessReason, Document, Version
+
+pytestmark = pytest.mark.django_db
+
+
+def events(name):
+    return AuditEvent.objects.filter(event=name)
+
+
+def test_registration_gets_the_next_number_in_the_registry_pattern(world):
+    first = world.register(level=Level.NS)
+    second = world.register(level=Level.NR)
+    year = first.registered_at.year
+    assert first.number == f"IMS-REG/{year}/000001"
+    assert second.number == f"IMS-REG/{year}/000002"
+    assert RegistrySequence.objects.get(registry=world.registry, year=year).last_value == 2
+
+
+def test_each_registry_numbers_on_its_own(world):
+    world.register(level=Level.NS)
+    other = world.register(level=Level.NC, registry=world.control_point)
+    assert other.number.startswith("OPS-CP/") and other.sequence == 1
+
+
+def test_registration_writes_exactly_one_audit_event_in_its_transaction(world):
+    before = AuditEvent.objects.count()
+    document = world.register(level=Level.NS)
+    assert AuditEvent.objects.count() == before + 1
+    event = events("records.document_registered").get()
+    assert (event.actor, event.target_id) == (world.clerk, document.pk)
+
+
+def test_registration_creates_need_to_know_for_registry_and_addressees(world):
+    document = world.register(level=Level.NS, action_units=[world.eso], info_persons=[world.outsider])
+    rows = {(r.reason, r.registry_id, r.unit_id, r.person_id) for r in Access.objects.filter(document=document)}
+    assert rows == {
+        (AccessReason.REGISTRY, world.registry.pk, None, None),
+        (AccessReason.ACTION, None, world.eso.pk, None),
+        (AccessReason.INFO, None, None, world.outsider.pk),
+    }
+
+
+def test_marking_string_of_a_registered_document(world):
+    document = world.register(level=Level.NS, releasable_to=("NZL", "AUS"))
+    assert document.marking == "NATO SECRET RELEASABLE TO AUS/NZL"
+    assert world.register(level=Level.CTS, category_mask=1).marking == "COSMIC TOP SECRET ATOMAL"
+
+
+def test_only_registry_staff_with_a_registering_role_register(world):
+    with pytest.raises(PermissionDenied, match="only registry clerks"):
+        world.register(actor=world.reader)
+    from registrum.org.models import Role, RoleAssignment
+
+    RoleAssignment.objects.create(person=world.outsider, role=Role.CLERK)
+    with pytest.raises(PermissionDenied, match="not on the staff of registry IMS-REG"):
+        world.register(actor=world.outsider)
+    assert not Document.objects.exists()
+
+
+def test_registry_accreditation_caps_the_level(world):
+    with pytest.raises(ValidationError, match="accredited only up to NATO CONFIDENTIAL"):
+        world.register(level=Level.NS, registry=world.control_point)
+
+
+def test_nobody_registers_above_their_clearance_or_briefings(world):
+    from registrum.org import services as org
+    from registrum.org.services import SYSTEM
+
+    org.set_clearance(
+        SYSTEM,
+        world.clerk,
+        level=Level.NS,
+        granted=world.clerk.clearance.granted,
+        expires=world.clerk.clearance.expires,
+        briefings=[],
+    )
+    world.clerk.refresh_from_db()
+    with pytest.raises(ValidationError, match="does not reach COSMIC TOP SECRET"):
+        world.register(level=Level.CTS)
+    with pytest.raises(ValidationError, match="not briefed"):
+        world.register(level=Level.NS, category_mask=1)
+
+
+def test_registration_that_fails_half_way_uses_no_number_and_stores_nothing(world, pdf_upload):
+    store = storage.get_store()
+    # subject classified above the document: refused by the database after the number was taken
+    with pytest.raises(IntegrityError):
+        world.register(level=Level.NR, subject_level=Level.NS, upload=pdf_upload)
+    assert not Document.objects.exists()
+    assert not Version.objects.exists()
+    assert not any((store.root).rglob("*/*/*"))  # type: ignore[attr-defined]
+    assert not events("records.document_registered").exists()
+    document = world.register(level=Level.NR)
+    assert document.sequence == 1  # the failed attempt's number was handed back
+
+
+def test_content_is_stored_by_fingerprint_and_reads_back(world, pdf_upload, sample_pdf):
+    import hashlib
+
+    document = world.register(level=Level.NS, upload=pdf_upload)
+    version = document.versions.get()
+    assert version.sha256 == hashlib.sha256(sample_pdf).hexdigest()
+    assert (version.media_type, version.size, version.warning) == ("application/pdf", len(sample_pdf), "")
+    opened, stream = services.open_version(world.reader, document.pk, 1)
+    assert stream.read() == sample_pdf
+    assert events("records.version_downloaded").filter(actor=world.reader).count() == 1
+
+
+def test_identical_content_is_stored_once(world, sample_pdf):
+    a = world.register(level=Level.NS, upload=services.Upload("a.pdf", io.BytesIO(sample_pdf)))
+    b = world.register(level=Level.NS, upload=services.Upload("b.pdf", io.BytesIO(sample_pdf)))
+    assert a.versions.get().sha256 == b.versions.get().sha256
+    assert len(list(storage.get_store().root.rglob("*/*/*"))) == 1  # type: ignore[attr-defined]
+
+
+def test_versions_are_numbered_and_a_damaged_pdf_is_kept_but_flagged(world, pdf_upload):
+    document = world.register(level=Level.NS, upload=pdf_upload)
+    broken = services.add_version(
+        world.clerk, document.pk, services.Upload("scan.pdf", io.BytesIO(b"%PDF-1.4 garbage"))
+    )
+    assert broken.number == 2
+    assert "damaged" in broken.warning
+    text = services.add_version(world.clerk, document.pk, services.Upload("note.txt", io.BytesIO("Réf. ok".encode())))
+    assert (text.number, text.media_type, text.warning) == (3, "text/plain", "")
+
+
+def test_unsupported_type_is_refused_by_name(world):
+    document = world.register(level=Level.NS)
+    with pytest.raises(ValidationError, match=r"'virus.exe': unsupported type \.exe"):
+        services.add_version(world.clerk, document.pk, services.Upload("virus.exe", io.BytesIO(b"MZ")))
+
+
+def test_upload_over_the_limit_is_refused_and_leaves_nothing(world, max_upload):
+    big = services.Upload("big.txt", io.BytesIO(b"x" * (max_upload + 1)))
+    with pytest.raises(storage.ContentTooLarge, match="64 KiB"):
+        world.register(level=Level.NS, upload=big)
+    assert not Document.objects.exists()
+    assert not any(storage.get_store().root.rglob("*/*/*"))  # type: ignore[attr-defined]
+
+
+def test_only_the_holding_registry_adds_versions(world, pdf_upload):
+    document = world.register(level=Level.NS)
+    with pytest.raises(PermissionDenied):
+        services.add_version(world.reader, document.pk, pdf_upload)
+    with pytest.raises(Http404):  # cannot even see it: 404, not 403
+        services.add_version(world.nr_reader, document.pk, pdf_upload)
+
+
+def test_download_of_an_invisible_document_is_404(world, pdf_upload):
+    document = world.register(level=Level.CTS, upload=pdf_upload)
+    with pytest.raises(Http404):
+        services.open_version(world.reader, document.pk, 1)
+    assert not events("records.version_downloaded").exists()
