@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from registrum.dbkit import insert_many
+
 if TYPE_CHECKING:
     from django.db.models import Model
 
@@ -49,6 +51,28 @@ def record(
     row = event_row(actor, event, target, summary=summary, data=data)
     row.save()
     return row
+
+
+def record_many(actor: Any, event: str, target_type: str, targets: list[tuple[int, str]]) -> None:
+    """Write one event per (target id, summary) in a single statement: imports register
+    thousands of documents, each of which must still have its own event."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from registrum.audit.models import AuditEvent
+
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"audit events {event!r} written outside a transaction")
+    if not targets:
+        return
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    data = AuditEvent._meta.get_field("data").get_db_prep_save({}, connection)
+    actor_id = getattr(actor, "pk", None)
+    insert_many(
+        AuditEvent,
+        ["at", "actor_id", "event", "target_type", "target_id", "summary", "data"],
+        [(at, actor_id, event, target_type, pk, summary[:500], data) for pk, summary in targets],
+    )
 
 
 def history_of(target: Model) -> Any:

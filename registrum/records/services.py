@@ -103,43 +103,57 @@ def check_may_register(actor: Person, data: RegistrationData) -> None:
         raise ValidationError({"level": decision.reason})
 
 
+def document_fields(
+    actor: Person, data: RegistrationData, *, sequence: int, year: int, now: datetime
+) -> dict[str, Any]:
+    """The register entry's columns (by attribute name), shared by one registration and imports."""
+    return {
+        "registry_id": data.registry.pk,
+        "year": year,
+        "sequence": sequence,
+        "number": format_number(data.registry, year, sequence, data.direction),
+        "direction": data.direction,
+        "registered_at": now,
+        "registered_by_id": actor.pk,
+        "originator": data.originator,
+        "originator_reference": data.originator_reference,
+        "document_date": data.document_date,
+        "subject": data.subject,
+        "subject_level": int(data.subject_level),
+        "level": int(data.level),
+        "category_mask": data.category_mask,
+        "releasable_to": encode_nations(data.releasable_to),
+        "external_addressees": data.external_addressees,
+        "file_id": data.file.pk if data.file else None,
+        "language": data.language,
+        "pages": data.pages,
+        "annexes": data.annexes,
+        "downgrade_instruction": data.downgrade_instruction,
+    }
+
+
 def build_document(actor: Person, data: RegistrationData, *, sequence: int, year: int, now: datetime) -> Document:
-    return Document(
-        registry=data.registry,
-        year=year,
-        sequence=sequence,
-        number=format_number(data.registry, year, sequence, data.direction),
-        direction=data.direction,
-        registered_at=now,
-        registered_by=actor,
-        originator=data.originator,
-        originator_reference=data.originator_reference,
-        document_date=data.document_date,
-        subject=data.subject,
-        subject_level=data.subject_level,
-        level=data.level,
-        category_mask=data.category_mask,
-        releasable_to=encode_nations(data.releasable_to),
-        external_addressees=data.external_addressees,
-        file=data.file,
-        language=data.language,
-        pages=data.pages,
-        annexes=data.annexes,
-        downgrade_instruction=data.downgrade_instruction,
-    )
+    return Document(**document_fields(actor, data, sequence=sequence, year=year, now=now))
+
+
+def need_to_know_grants(data: RegistrationData) -> list[tuple[str, str, int]]:
+    """The need-to-know a registration creates, as (reason, grantee column, id): the holding
+    registry and every addressee."""
+    grants = [(AccessReason.REGISTRY.value, "registry_id", data.registry.pk)]
+    for reason, units, persons in (
+        (AccessReason.ACTION.value, data.action_units, data.action_persons),
+        (AccessReason.INFO.value, data.info_units, data.info_persons),
+    ):
+        grants += [(reason, "unit_id", unit.pk) for unit in _unique(units)]
+        grants += [(reason, "person_id", person.pk) for person in _unique(persons)]
+    return grants
 
 
 def access_rows(actor: Person, document: Document, data: RegistrationData, now: datetime) -> list[Access]:
-    """The need-to-know a registration creates: the holding registry and every addressee."""
-    common = {"document": document, "granted_at": now, "granted_by": actor}
-    rows = [Access(registry=data.registry, reason=AccessReason.REGISTRY, **common)]
-    for reason, units, persons in (
-        (AccessReason.ACTION, data.action_units, data.action_persons),
-        (AccessReason.INFO, data.info_units, data.info_persons),
-    ):
-        rows += [Access(unit=unit, reason=reason, **common) for unit in _unique(units)]
-        rows += [Access(person=person, reason=reason, **common) for person in _unique(persons)]
-    return rows
+    return [
+        Access(document=document, reason=reason, granted_at=now, granted_by=actor, **{column: pk})
+        for reason, column, pk in need_to_know_grants(data)
+    ]
 
 
 def _unique(items: Iterable[Any]) -> list[Any]:
