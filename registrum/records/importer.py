@@ -33,6 +33,7 @@ from registrum.records.registration import (
 from registrum.records.services import check_may_register, document_fields, need_to_know_grants
 
 BATCH = 2000
+ANALYZE_AFTER = 5000
 ACCESS_COLUMNS = ("document_id", "person_id", "unit_id", "registry_id", "reason", "granted_at", "granted_by_id")
 MAX_REPORTED_ERRORS = 1000
 
@@ -204,6 +205,11 @@ def _run(
         return
     writer.write(batch, report)
     numbers.save()
+    if report.registered >= ANALYZE_AFTER:
+        # Fresh statistics, so the planner keeps choosing the access filter's index paths.
+        with connection.cursor() as cursor:
+            for model in (Document, Access):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     audit.record(
         actor,
         "records.import_completed",

@@ -48,9 +48,15 @@ class DocumentQuerySet(models.QuerySet[Any]):
         today = today or timezone.localdate()
         qs = self
         # Clearance: a valid clearance at or above the level (none needed for the lowest levels).
-        qs = qs.filter(level__lte=clearance_ceiling(policy, subject, today))
+        # (A condition that cannot exclude anything is left out, so the planner is free to use
+        # the register's order index.)
+        ceiling = clearance_ceiling(policy, subject, today)
+        if ceiling < max(policy.levels):
+            qs = qs.filter(level__lte=ceiling)
         # Special categories: the document's mask must be one the person holds every briefing of.
-        qs = qs.filter(category_mask__in=admissible_category_masks(policy, subject))
+        masks = admissible_category_masks(policy, subject)
+        if len(masks) < 2 ** len(policy.categories):
+            qs = qs.filter(category_mask__in=masks)
         # Releasability: the community always; anyone else only where RELEASABLE TO names them.
         if subject.nationality not in policy.community:
             qs = qs.filter(releasable_to__contains=f"/{subject.nationality}/")
