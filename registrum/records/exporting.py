@@ -8,8 +8,10 @@ import json
 from collections.abc import Iterator
 from typing import Any, TextIO
 
+from django.db import transaction
 from django.db.models import Prefetch
 
+from registrum import audit
 from registrum.policy import Level, active_policy
 from registrum.records.listing import RegisterFilters, register_for
 from registrum.records.models import Access, AccessReason, Document
@@ -59,21 +61,30 @@ def export_register(person: Any, out: TextIO, *, fmt: str = "csv", filters: Regi
     """Write the visible register to `out`, streaming; returns the number of documents written."""
     count = 0
     filters = filters or RegisterFilters()
+    if fmt not in ("csv", "json"):
+        raise ValueError(f"unknown export format {fmt!r} (use csv or json)")
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         for row in _rows(person, filters):
             writer.writerow(row)
             count += 1
-    elif fmt == "json":
+    else:
         out.write("[")
         for row in _rows(person, filters):
             out.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False))
             count += 1
         out.write("\n]\n")
-    else:
-        raise ValueError(f"unknown export format {fmt!r} (use csv or json)")
+    # A bulk read of the register is itself recorded: who took how much of it.
+    with transaction.atomic():
+        audit.record(
+            person,
+            "records.register_exported",
+            None,
+            summary=f"{person.username} exported {count} registration(s) as {fmt}",
+            data={"registry": filters.registry, "count": count},
+        )
     return count
 
 
-__all__ = ["EXPORT_COLUMNS", "Document", "export_register"]
+__all__ = ["EXPORT_COLUMNS", "export_register"]

@@ -146,3 +146,11 @@ def test_export_for_a_person_without_need_to_know_is_empty(world, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2  # header and the one NR document addressed to ESO
     assert "Reply, with annex" in lines[1]
+
+
+def test_export_is_audited(world, capsys):
+    run(world, GOOD)
+    call_command("export", "--as", "reader", "--format", "csv")
+    event = AuditEvent.objects.get(event="records.register_exported")
+    assert event.actor == world.reader
+    assert event.data["count"] == 2

@@ -176,3 +176,13 @@ def test_home_lists_my_registries_and_recent_visible_registrations(client, world
     html = login(client, world.nr_reader).get("/").content.decode()
     assert "Recent one" not in html
     assert "You are not on the staff of a registry." in html
+
+
+def test_not_found_page_keeps_the_banners_and_says_nothing_more(client, world, settings):
+    settings.DEBUG = False
+    document = world.register(level=Level.CTS, subject="Cosmic subject")
+    response = login(client, world.reader).get(reverse("records:detail", args=[document.pk]))
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert banner_levels(html) == ["NU", "NU"]
+    assert "Cosmic subject" not in html and document.number not in html
