@@ -29,7 +29,7 @@ system-deps:
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy registrum devtools bench
+	$(VENV)/bin/mypy registrum devtools bench tests
 	$(VENV)/bin/lint-imports
 
 # The whole suite on SQLite, then everything that touches the database again on a real

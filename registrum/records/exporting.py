@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from registrum import audit
 from registrum.policy import Level, active_policy
 from registrum.records.listing import RegisterFilters, register_for
-from registrum.records.models import Access, AccessReason, Document
+from registrum.records.models import Access, AccessReason
 from registrum.records.registration import FIELDS
 
 EXPORT_COLUMNS = ("number", "registered_at", *FIELDS)

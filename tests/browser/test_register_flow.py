@@ -79,7 +79,9 @@ def register_incoming_as_clerk(page: Page, pdf_path) -> tuple[int, str]:
     expect(versions).to_have_count(1)
     expect(versions.first.locator("td").first).to_have_text("1")
     expect(versions.first.get_by_role("link", name="vacancy.pdf")).to_be_visible()
-    pk = int(re.search(r"/register/(\d+)/$", page.url).group(1))
+    found = re.search(r"/register/(\d+)/$", page.url)
+    assert found, page.url
+    pk = int(found.group(1))
     return pk, number
 
 

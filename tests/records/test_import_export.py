@@ -18,7 +18,10 @@ from registrum.records.models import Access, Document
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "registry,direction,document_date,originator,originator_reference,subject,level,categories,releasable_to,action,info\n"
+HEADER = (
+    "registry,direction,document_date,originator,originator_reference,subject,level,categories,releasable_to,"
+    "action,info\n"
+)
 GOOD = (
     HEADER
     + "IMS-REG,IN,2026-10-01,SHAPE,SH/J5/26-000123,Exercise planning,NS,,AUS/NZL,ESO,@outsider\n"
