@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registrum import audit
 from registrum.accounts.models import ApiToken
@@ -26,7 +27,7 @@ def _digest(token: str) -> str:
 def issue_token(actor: Actor, person: Person, *, name: str, days: int | None = 90) -> str:
     """A new bearer token for `person`; the plain token is returned once and never stored."""
     if not isinstance(actor, SystemActor) and actor.pk != person.pk and not actor.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied("you may issue tokens only for yourself")
+        raise PermissionDenied(_("you may issue tokens only for yourself"))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     row = ApiToken.objects.create(
@@ -63,7 +64,7 @@ def person_for_token(token: str) -> Person | None:
 def revoke_token(actor: Person, token_pk: int) -> None:
     row = ApiToken.objects.select_for_update().get(pk=token_pk)
     if row.person_id != actor.pk and not actor.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied("you may revoke only your own tokens")
+        raise PermissionDenied(_("you may revoke only your own tokens"))
     row.revoked_at = timezone.now()
     row.save(update_fields=["revoked_at"])
     audit.record(actor, "accounts.token_revoked", row.person, summary=f"API token {row.prefix}… revoked")

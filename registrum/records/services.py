@@ -84,11 +84,11 @@ def registries_for(person: Person) -> list[Registry]:
 def check_may_register(actor: Person, data: RegistrationData) -> None:
     """Refuse with PermissionDenied (who) or ValidationError (what), naming the problem."""
     if not actor.is_active:
-        raise PermissionDenied("your account is not active")
+        raise PermissionDenied(_("your account is not active"))
     if not any(actor.has_role(role) for role in REGISTERING_ROLES):
-        raise PermissionDenied("only registry clerks and control officers register documents")
+        raise PermissionDenied(_("only registry clerks and control officers register documents"))
     if not RegistryStaff.objects.filter(registry=data.registry, person=actor).exists():
-        raise PermissionDenied(f"you are not on the staff of registry {data.registry.code}")
+        raise PermissionDenied(_("you are not on the staff of registry %(code)s") % {"code": data.registry.code})
     policy = active_policy()
     if data.level > data.registry.accreditation:
         accredited = policy.levels[Level(data.registry.accreditation)].marking
@@ -245,7 +245,7 @@ def check_may_add_version(actor: Person, document: Document) -> None:
         and RegistryStaff.objects.filter(registry_id=document.registry_id, person=actor).exists()
     ):
         return
-    raise PermissionDenied("only the holding registry adds versions to a document")
+    raise PermissionDenied(_("only the holding registry adds versions to a document"))
 
 
 def add_version(actor: Person, document_pk: int, upload: Upload) -> Version:
@@ -279,7 +279,7 @@ def grant_access(actor: Person, document_pk: int, *, person: Person, note: str =
     briefing or releasability: the grantee still needs all of those."""
     document = get_document_for(actor, document_pk)
     if not RegistryStaff.objects.filter(registry_id=document.registry_id, person=actor).exists():
-        raise PermissionDenied("only staff of the holding registry grant need-to-know")
+        raise PermissionDenied(_("only staff of the holding registry grant need-to-know"))
     row = Access.objects.create(
         document=document, person=person, reason=AccessReason.GRANT, granted_at=timezone.now(), granted_by=actor
     )
