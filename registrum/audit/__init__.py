@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from registrum.audit.models import AuditEvent
 
-__all__ = ["event_row", "history_of", "record"]
+__all__ = ["event_row", "history_of", "record", "record_many"]
 
 
 def _target(target: Model | None) -> tuple[str, int | None]:

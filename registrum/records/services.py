@@ -10,7 +10,6 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -295,8 +294,3 @@ def grant_access(actor: Person, document_pk: int, *, person: Person, note: str =
 
 def history_for(person: Person, document_pk: int) -> Any:
     return audit.history_of(get_document_for(person, document_pk))
-
-
-def ensure_visible(person: Person, document: Document) -> None:
-    if not Document.objects.visible_to(person).filter(pk=document.pk).exists():
-        raise Http404("No Document matches the given query.")
