@@ -34,7 +34,7 @@ from registrum.records.services import check_may_register, document_fields, need
 
 BATCH = 2000
 ANALYZE_AFTER = 5000
-ACCESS_COLUMNS = ("document_id", "person_id", "unit_id", "registry_id", "reason", "granted_at", "granted_by_id")
+ACCESS_COLUMNS = ("document_id", "person_id", "unit_id", "reason", "granted_at", "granted_by_id")
 MAX_REPORTED_ERRORS = 1000
 
 
@@ -258,13 +258,12 @@ class _BatchWriter:
         for fields, data in batch:
             document_id = ids[(fields["registry_id"], fields["sequence"])]
             for reason, column, pk in need_to_know_grants(data):
-                grantee = {"person_id": None, "unit_id": None, "registry_id": None, column: pk}
+                grantee = {"person_id": None, "unit_id": None, column: pk}
                 access.append(
                     (
                         document_id,
                         grantee["person_id"],
                         grantee["unit_id"],
-                        grantee["registry_id"],
                         reason,
                         self.granted_at,
                         self.actor.pk,

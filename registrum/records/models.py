@@ -105,8 +105,8 @@ class Document(models.Model):
         ]
         indexes = [
             models.Index(fields=["-registered_at", "-id"], name="doc_register_order_idx"),
-            models.Index(fields=["registry", "-registered_at"], name="doc_registry_order_idx"),
-            models.Index(fields=["level", "-registered_at"], name="doc_level_order_idx"),
+            models.Index(fields=["registry", "-registered_at", "-id"], name="doc_registry_order_idx"),
+            models.Index(fields=["level", "-registered_at", "-id"], name="doc_level_order_idx"),
             models.Index(fields=["originator_reference"], name="doc_reference_idx"),
             # Counting what a person may see scans this instead of the table.
             models.Index(fields=["level", "category_mask"], name="doc_visibility_idx"),
@@ -142,21 +142,22 @@ class AccessReason(models.TextChoices):
     """Why a person or unit has need-to-know. The later issues add copy holders, distribution
     lists and taskers as further reasons on the same table."""
 
-    REGISTRY = "registry", _("staff of the holding registry")
     ACTION = "action", _("addressee for action")
     INFO = "info", _("addressee for information")
     GRANT = "grant", _("explicit grant")
 
 
 class Access(models.Model):
-    """One need-to-know row: a document and exactly one of a person, a unit or a registry."""
+    """One need-to-know row: a document and exactly one of a person or a unit, with the reason.
+
+    Staff of the registry a document is registered in need no rows: the filter compares the
+    document's own registry column, which keeps the register of a busy registry cheap to count."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="access_rows")
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    registry = models.ForeignKey(Registry, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=12, choices=AccessReason.choices)
     granted_at = models.DateTimeField()
     granted_by = models.ForeignKey(
@@ -167,9 +168,8 @@ class Access(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(person__isnull=False, unit__isnull=True, registry__isnull=True)
-                    | models.Q(person__isnull=True, unit__isnull=False, registry__isnull=True)
-                    | models.Q(person__isnull=True, unit__isnull=True, registry__isnull=False)
+                    models.Q(person__isnull=False, unit__isnull=True)
+                    | models.Q(person__isnull=True, unit__isnull=False)
                 ),
                 name="access_one_grantee",
             ),
@@ -177,16 +177,11 @@ class Access(models.Model):
         indexes = [
             # The filter's probe, "does this document have a row for one of my grantees", answered
             # from the index alone (no table read per document).
-            models.Index(fields=["document", "person", "unit", "registry"], name="access_grantee_idx"),
+            models.Index(fields=["document", "person", "unit"], name="access_grantee_idx"),
         ]
 
     def __str__(self) -> str:
-        if self.person_id:
-            grantee = f"person {self.person_id}"
-        elif self.unit_id:
-            grantee = f"unit {self.unit_id}"
-        else:
-            grantee = f"registry {self.registry_id}"
+        grantee = f"person {self.person_id}" if self.person_id else f"unit {self.unit_id}"
         return f"{self.document_id}: {grantee} ({self.reason})"
 
 

@@ -21,20 +21,20 @@ if TYPE_CHECKING:
 
 
 class Grantees:
-    """Who a person counts as for need-to-know: themselves, their unit and every unit above it,
-    and the registries they staff."""
+    """Who a person counts as for need-to-know: themselves, their unit and every unit above it
+    (matched against the access rows), and the registries they staff (matched against the
+    document's own registry, so a registry's staff need no row per document)."""
 
     def __init__(self, person: Person) -> None:
         self.person_id: int = person.pk
         self.unit_ids: list[int] = person.unit.ancestor_ids() if person.unit_id and person.unit else []
         self.registry_ids: list[int] = list(person.registries.values_list("id", flat=True))
 
-    def q(self, prefix: str = "") -> models.Q:
-        q = models.Q(**{f"{prefix}person_id": self.person_id})
+    def rows_q(self) -> models.Q:
+        """Access rows that name one of the person's grantees."""
+        q = models.Q(person_id=self.person_id)
         if self.unit_ids:
-            q |= models.Q(**{f"{prefix}unit_id__in": self.unit_ids})
-        if self.registry_ids:
-            q |= models.Q(**{f"{prefix}registry_id__in": self.registry_ids})
+            q |= models.Q(unit_id__in=self.unit_ids)
         return q
 
 
@@ -60,7 +60,9 @@ class DocumentQuerySet(models.QuerySet[Any]):
         # Releasability: the community always; anyone else only where RELEASABLE TO names them.
         if subject.nationality not in policy.community:
             qs = qs.filter(releasable_to__contains=f"/{subject.nationality}/")
-        # Need-to-know: one row for the person, one of their units, or a registry they staff.
+        # Need-to-know: staff of the registry that holds it, or a row for the person or one of
+        # their units (addressee, grant). The registry test comes first: it needs no probe.
+        grantees = Grantees(person)
         access = apps.get_model("records", "Access")
-        rows = access.objects.filter(document_id=models.OuterRef("pk")).filter(Grantees(person).q())
-        return qs.filter(models.Exists(rows))
+        rows = access.objects.filter(document_id=models.OuterRef("pk")).filter(grantees.rows_q())
+        return qs.filter(models.Q(registry_id__in=grantees.registry_ids) | models.Exists(rows))

@@ -45,12 +45,12 @@ def get_document_for(person: Person | Any, pk: int) -> Document:
 def has_need_to_know(person: Person, document: Document) -> bool:
     """The need-to-know rule evaluated in Python, for `may_read` and the property test."""
     grantees = Grantees(person)
-    for row in Access.objects.filter(document=document).only("person_id", "unit_id", "registry_id"):
+    if document.registry_id in grantees.registry_ids:
+        return True
+    for row in Access.objects.filter(document=document).only("person_id", "unit_id"):
         if row.person_id == grantees.person_id:
             return True
         if row.unit_id is not None and row.unit_id in grantees.unit_ids:
-            return True
-        if row.registry_id is not None and row.registry_id in grantees.registry_ids:
             return True
     return False
 
@@ -136,9 +136,9 @@ def build_document(actor: Person, data: RegistrationData, *, sequence: int, year
 
 
 def need_to_know_grants(data: RegistrationData) -> list[tuple[str, str, int]]:
-    """The need-to-know a registration creates, as (reason, grantee column, id): the holding
-    registry and every addressee."""
-    grants = [(AccessReason.REGISTRY.value, "registry_id", data.registry.pk)]
+    """The need-to-know a registration creates, as (reason, grantee column, id): every addressee.
+    (The registering registry's staff see it through the document's own registry column.)"""
+    grants: list[tuple[str, str, int]] = []
     for reason, units, persons in (
         (AccessReason.ACTION.value, data.action_units, data.action_persons),
         (AccessReason.INFO.value, data.info_units, data.info_persons),
