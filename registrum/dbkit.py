@@ -21,10 +21,14 @@ def insert_many(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequ
         return
     columns = {f.attname: f.column for f in model._meta.concrete_fields}
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from model metadata)
-        quote(model._meta.db_table),
-        ", ".join(quote(str(columns[name])) for name in attnames),
-        ", ".join(["%s"] * len(attnames)),
-    )
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(str(columns[name])) for name in attnames)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            # COPY streams every row in one round trip; executemany would send one INSERT each.
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(attnames))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)  # noqa: S608
