@@ -89,7 +89,6 @@ def _database() -> dict[str, object]:
     url = os.environ.get("REGISTRUM_DATABASE_URL") or f"sqlite:///{HOME / 'registrum.sqlite3'}"
     db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
     if db["ENGINE"] == "django.db.backends.sqlite3":
-        db["CONN_MAX_AGE"] = 0
         db["OPTIONS"] = {
             # IMMEDIATE takes the write lock at BEGIN, so two registering transactions queue
             # instead of deadlocking on the read-to-write upgrade (SQLITE_BUSY).

@@ -1,23 +1,24 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from registrum.accounts import services
 from registrum.accounts.models import ApiToken
+from registrum.org.requests import PersonRequest
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: PersonRequest) -> HttpResponse:
     new_token = None
     if request.method == "POST":
         if "revoke" in request.POST:
-            services.revoke_token(request.user, int(request.POST["revoke"]))  # type: ignore[arg-type]
+            services.revoke_token(request.user, int(request.POST["revoke"]))
         else:
             name = request.POST.get("name", "").strip() or "API"
-            new_token = services.issue_token(request.user, request.user, name=name)  # type: ignore[arg-type]
+            new_token = services.issue_token(request.user, request.user, name=name)
     rows = ApiToken.objects.filter(person_id=request.user.pk or 0, revoked_at__isnull=True).order_by("-created_at")
     return render(request, "accounts/tokens.html", {"tokens": rows, "new_token": new_token})

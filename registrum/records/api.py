@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse
 from ninja import File as FileParam
 from ninja import Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from registrum.org.requests import PersonRequest
 from registrum.policy import Level, active_policy
 from registrum.records import services
 from registrum.records.listing import RegisterFilters, register_for
-from registrum.records.models import AccessReason, Document, Version
+from registrum.records.models import Access, AccessReason, Document, Version
 from registrum.records.registration import parse_registration
 
 router = Router(tags=["register"])
@@ -137,9 +138,8 @@ def document_out(document: Document) -> dict[str, object]:
     }
 
 
-def _addressee_label(row: object) -> str:
-    unit = getattr(row, "unit", None)
-    return unit.code if unit else "@" + row.person.username  # type: ignore[attr-defined]
+def _addressee_label(row: Access) -> str:
+    return row.unit.code if row.unit else f"@{row.person.username if row.person else ''}"
 
 
 def document_detail_out(document: Document) -> dict[str, object]:
@@ -155,9 +155,9 @@ def document_detail_out(document: Document) -> dict[str, object]:
 
 
 @router.get("/me", response=dict[str, object], summary="Who the token belongs to")
-def me(request: HttpRequest) -> dict[str, object]:
+def me(request: PersonRequest) -> dict[str, object]:
     person = request.user
-    subject = person.subject()  # type: ignore[union-attr]
+    subject = person.subject()
     return {
         "username": person.username,
         "nationality": subject.nationality,
@@ -168,15 +168,15 @@ def me(request: HttpRequest) -> dict[str, object]:
 
 
 @router.get("/registries", response=list[RegistryOut], summary="Registries I may register in")
-def my_registries(request: HttpRequest) -> list[dict[str, object]]:
+def my_registries(request: PersonRequest) -> list[dict[str, object]]:
     return [
         {"code": r.code, "name": r.name, "kind": r.kind, "accreditation": Level(r.accreditation).name}
-        for r in services.registries_for(request.user)  # type: ignore[arg-type]
+        for r in services.registries_for(request.user)
     ]
 
 
 @router.get("/documents", response={200: DocumentPage, 400: ErrorOut}, summary="The register, filtered")
-def list_documents(request: HttpRequest, filters: Query[FiltersIn]) -> Status[dict[str, object]]:
+def list_documents(request: PersonRequest, filters: Query[FiltersIn]) -> Status[dict[str, object]]:
     level = None
     if filters.level:
         try:
@@ -210,7 +210,7 @@ def list_documents(request: HttpRequest, filters: Query[FiltersIn]) -> Status[di
 
 
 @router.get("/documents/{int:document_id}", response=DocumentDetailOut, summary="One document")
-def get_document(request: HttpRequest, document_id: int) -> dict[str, object]:
+def get_document(request: PersonRequest, document_id: int) -> dict[str, object]:
     return document_detail_out(services.get_document_for(request.user, document_id))
 
 
@@ -219,14 +219,14 @@ def get_document(request: HttpRequest, document_id: int) -> dict[str, object]:
     response={201: DocumentDetailOut, 400: ErrorOut, 403: ErrorOut},
     summary="Register a document",
 )
-def register(request: HttpRequest, payload: RegistrationIn) -> Status[dict[str, object]]:
+def register(request: PersonRequest, payload: RegistrationIn) -> Status[dict[str, object]]:
     raw = payload.dict()
     for name in ("categories", "releasable_to"):
         raw[name] = " ".join(raw[name])
     for name in ("action", "info"):
         raw[name] = ";".join(raw[name])
     data = parse_registration(raw)
-    document = services.register_document(request.user, data)  # type: ignore[arg-type]
+    document = services.register_document(request.user, data)
     return Status(201, document_detail_out(document))
 
 
@@ -235,16 +235,16 @@ def register(request: HttpRequest, payload: RegistrationIn) -> Status[dict[str, 
     response={201: VersionOut, 400: ErrorOut, 403: ErrorOut, 413: ErrorOut},
     summary="Upload a version (PDF, DOCX, EML, TXT)",
 )
-def upload_version(request: HttpRequest, document_id: int, content: FileParam[UploadedFile]) -> Status[Version]:
+def upload_version(request: PersonRequest, document_id: int, content: FileParam[UploadedFile]) -> Status[Version]:
     version = services.add_version(
-        request.user,  # type: ignore[arg-type]
+        request.user,
         document_id,
-        services.Upload(content.name or "content", content),  # type: ignore[arg-type]
+        services.Upload(content.name or "content", content),
     )
     return Status(201, version)
 
 
 @router.get("/documents/{int:document_id}/versions/{int:number}/content", summary="Download a version")
-def download_version(request: HttpRequest, document_id: int, number: int) -> FileResponse:
-    version, stream = services.open_version(request.user, document_id, number)  # type: ignore[arg-type]
+def download_version(request: PersonRequest, document_id: int, number: int) -> FileResponse:
+    version, stream = services.open_version(request.user, document_id, number)
     return FileResponse(stream, as_attachment=True, filename=version.filename, content_type=version.media_type)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import PurePath
-from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from registrum.storage import ReadableStream
 
 MEDIA_TYPES = {
     ".pdf": "application/pdf",
@@ -33,7 +34,7 @@ def media_type_for(filename: str) -> str:
         ) from None
 
 
-def inspect(stream: BinaryIO, media_type: str) -> str:
+def inspect(stream: ReadableStream, media_type: str) -> str:
     """A warning when the content does not look like its type, else ''. Never raises: a broken
     file is kept as received and flagged, not refused. The warning is stored in English (marked
     with gettext_noop) and translated where it is shown."""

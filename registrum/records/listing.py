@@ -51,11 +51,8 @@ def register_for(person: Any, filters: RegisterFilters) -> QuerySet[Document]:
         qs = qs.filter(originator_reference__icontains=filters.reference)
     if filters.q:
         text = filters.q.strip()
-        # A registration number typed in full finds its document; otherwise subject and references.
+        # One box for what a clerk types: a registration number (or part), a reference, a subject.
         qs = qs.filter(
-            Q(number__iexact=text)
-            | Q(subject__icontains=text)
-            | Q(originator_reference__icontains=text)
-            | Q(number__icontains=text)
+            Q(number__icontains=text) | Q(originator_reference__icontains=text) | Q(subject__icontains=text)
         )
     return qs.select_related("registry").order_by("-registered_at", "-id")

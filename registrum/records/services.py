@@ -31,7 +31,7 @@ class Upload:
     """Content handed to a service: a name and a readable binary stream."""
 
     filename: str
-    stream: BinaryIO
+    stream: storage.ReadableStream
 
 
 # Reading -----------------------------------------------------------------------------------

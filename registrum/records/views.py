@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from registrum.httpkit import too_large_response
 from registrum.org.models import Unit
+from registrum.org.requests import PersonRequest
 from registrum.policy import active_policy
 from registrum.records import services
 from registrum.records.forms import RegisterFilterForm, level_choices
@@ -26,7 +27,7 @@ from registrum.storage import ContentTooLarge
 
 
 @login_required
-def register_list(request: HttpRequest) -> HttpResponse:
+def register_list(request: PersonRequest) -> HttpResponse:
     form = RegisterFilterForm(request.GET or None)
     documents = register_for(request.user, form.filters())
     page = Paginator(documents, 50).get_page(request.GET.get("page"))
@@ -38,19 +39,19 @@ def register_list(request: HttpRequest) -> HttpResponse:
         "page_level": max((d.level for d in rows), default=0),
         "query": _query_without_page(request),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "records/_results.html", {**context, "oob": True})
     return render(request, "records/list.html", context)
 
 
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without_page(request: PersonRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
 
 
 @login_required
-def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def document_detail(request: PersonRequest, pk: int) -> HttpResponse:
     document = services.get_document_for(request.user, pk)
     rows = document.access_rows.select_related("unit", "person").filter(
         reason__in=[AccessReason.ACTION, AccessReason.INFO]
@@ -60,7 +61,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         addressees[row.reason].append(row.unit or row.person)
     may_add = True
     try:
-        services.check_may_add_version(request.user, document)  # type: ignore[arg-type]
+        services.check_may_add_version(request.user, document)
     except PermissionDenied:
         may_add = False
     return render(
@@ -72,7 +73,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action_addressees": addressees[AccessReason.ACTION],
             "info_addressees": addressees[AccessReason.INFO],
             "versions": document.versions.select_related("uploaded_by"),
-            "history": services.history_for(request.user, pk),  # type: ignore[arg-type]
+            "history": services.history_for(request.user, pk),
             "may_add_version": may_add,
             "categories": active_policy().category_codes(document.category_mask),
         },
@@ -81,9 +82,9 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def register_new(request: HttpRequest) -> HttpResponse:
+def register_new(request: PersonRequest) -> HttpResponse:
     person = request.user
-    registries = services.registries_for(person)  # type: ignore[arg-type]
+    registries = services.registries_for(person)
     if not registries:
         raise PermissionDenied(_("You are not on the staff of a registry."))
     errors: dict[str, list[str]] = {}
@@ -99,9 +100,9 @@ def register_new(request: HttpRequest) -> HttpResponse:
             data = parse_registration(values)
             upload = request.FILES.get("content")
             document = services.register_document(
-                person,  # type: ignore[arg-type]
+                person,
                 data,
-                upload=services.Upload(upload.name or "content", upload) if upload else None,  # type: ignore[arg-type]
+                upload=services.Upload(upload.name or "content", upload) if upload else None,
             )
         except InvalidRegistration as exc:
             errors = exc.by_field()
@@ -137,13 +138,13 @@ def register_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload_version(request: HttpRequest, pk: int) -> HttpResponse:
+def upload_version(request: PersonRequest, pk: int) -> HttpResponse:
     upload = request.FILES.get("content")
     if upload is None:
         messages.error(request, _("Choose a file to upload."))
         return redirect("records:detail", pk=pk)
     try:
-        version = services.add_version(request.user, pk, services.Upload(upload.name or "content", upload))  # type: ignore[arg-type]
+        version = services.add_version(request.user, pk, services.Upload(upload.name or "content", upload))
     except ContentTooLarge as exc:
         return too_large_response(request, exc.limit)
     except ValidationError as exc:
@@ -154,6 +155,6 @@ def upload_version(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def download_version(request: HttpRequest, pk: int, number: int) -> FileResponse:
-    version, stream = services.open_version(request.user, pk, number)  # type: ignore[arg-type]
+def download_version(request: PersonRequest, pk: int, number: int) -> FileResponse:
+    version, stream = services.open_version(request.user, pk, number)
     return FileResponse(stream, as_attachment=True, filename=version.filename, content_type=version.media_type)

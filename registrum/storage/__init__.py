@@ -22,6 +22,7 @@ __all__ = [
     "ContentTooLarge",
     "LocalContentStore",
     "MemoryContentStore",
+    "ReadableStream",
     "StoredBlob",
     "get_store",
     "set_store",
@@ -57,8 +58,15 @@ class StoredBlob:
     created: bool  # False when identical content was already stored (deduplicated)
 
 
+class ReadableStream(Protocol):
+    """What content arrives as: an open file, an upload, a BytesIO."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+
 class ContentStore(Protocol):
-    def put(self, stream: BinaryIO, *, max_bytes: int | None = None) -> StoredBlob: ...
+    def put(self, stream: ReadableStream, *, max_bytes: int | None = None) -> StoredBlob: ...
     def open(self, sha256: str) -> BinaryIO: ...
     def exists(self, sha256: str) -> bool: ...
     def delete(self, sha256: str) -> None: ...
@@ -80,7 +88,7 @@ class LocalContentStore:
         digest = _check_digest(sha256)
         return self.root / digest[:2] / digest[2:4] / digest
 
-    def put(self, stream: BinaryIO, *, max_bytes: int | None = None) -> StoredBlob:
+    def put(self, stream: ReadableStream, *, max_bytes: int | None = None) -> StoredBlob:
         tmp_dir = self.root / "tmp"
         tmp_dir.mkdir(parents=True, exist_ok=True)
         hasher = hashlib.sha256()
@@ -130,7 +138,7 @@ class MemoryContentStore:
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
 
-    def put(self, stream: BinaryIO, *, max_bytes: int | None = None) -> StoredBlob:
+    def put(self, stream: ReadableStream, *, max_bytes: int | None = None) -> StoredBlob:
         data = bytearray()
         while chunk := stream.read(CHUNK):
             data += chunk
@@ -173,7 +181,7 @@ def set_store(store: ContentStore | None) -> None:
 
 
 @contextlib.contextmanager
-def staged(stream: BinaryIO, *, max_bytes: int | None = None) -> Iterator[StoredBlob]:
+def staged(stream: ReadableStream, *, max_bytes: int | None = None) -> Iterator[StoredBlob]:
     """Store content for a change that may still fail: if the block raises, a blob this call
     created is removed again, so a failed registration leaves nothing stored."""
     store = get_store()

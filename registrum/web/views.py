@@ -1,22 +1,23 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from registrum.org.requests import PersonRequest
 from registrum.records import services as records
 from registrum.records.models import Document
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PersonRequest) -> HttpResponse:
     person = request.user
     recent = list(Document.objects.visible_to(person).select_related("registry").order_by("-registered_at", "-id")[:15])
     return render(
         request,
         "web/home.html",
         {
-            "registries": records.registries_for(person),  # type: ignore[arg-type]
+            "registries": records.registries_for(person),
             "recent": recent,
             "page_level": max((d.level for d in recent), default=0),
         },
