@@ -52,7 +52,5 @@ def register_for(person: Any, filters: RegisterFilters) -> QuerySet[Document]:
     if filters.q:
         text = filters.q.strip()
         # One box for what a clerk types: a registration number (or part), a reference, a subject.
-        qs = qs.filter(
-            Q(number__icontains=text) | Q(originator_reference__icontains=text) | Q(subject__icontains=text)
-        )
+        qs = qs.filter(Q(number__icontains=text) | Q(originator_reference__icontains=text) | Q(subject__icontains=text))
     return qs.select_related("registry").order_by("-registered_at", "-id")
