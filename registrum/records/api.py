@@ -9,6 +9,7 @@ from django.http import FileResponse
 from ninja import File as FileParam
 from ninja import Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import field_validator
 
 from registrum.org.requests import PersonRequest
 from registrum.policy import Level, active_policy
@@ -106,6 +107,13 @@ class FiltersIn(Schema):
     q: str = ""
     page: int = 1
     page_size: int = 50
+
+    @field_validator("registry", "direction", "level", "originator", "reference", "q")
+    @classmethod
+    def no_nul(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("contains a NUL character")
+        return value
 
 
 class ErrorOut(Schema):

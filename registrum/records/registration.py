@@ -138,9 +138,14 @@ def parse_registration(
     policy = policy or active_policy()
     errors: list[tuple[str, str]] = []
     values = {name: ("" if raw.get(name) is None else str(raw.get(name)).strip()) for name in FIELDS}
+    for name, value in values.items():
+        # No database stores a NUL character in text (PostgreSQL refuses it): name it, drop it.
+        if "\x00" in value:
+            errors.append((name, _("contains a NUL character")))
+            values[name] = ""
 
     for name in REQUIRED:
-        if not values[name]:
+        if not values[name] and not any(field == name for field, _message in errors):
             errors.append((name, _("is required")))
     for name, limit in LIMITS.items():
         if len(values[name]) > limit:

@@ -158,3 +158,15 @@ def test_openapi_and_docs_are_served_locally(client, world):
     docs = client.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs
     assert "cdn." not in docs and "unpkg" not in docs
+
+
+def test_nul_characters_are_refused_by_name_not_a_server_error(api, world):
+    client = api.as_(world.clerk)
+    response = client.post(
+        "/documents", registration(action=["ESO\x00"], subject="a\x00b"), content_type="application/json"
+    )
+    assert response.status_code == 400
+    errors = {e["field"]: e["message"] for e in response.json()["detail"]}
+    assert errors["action"] == errors["subject"] == "contains a NUL character"
+    assert client.get("/documents", q="x\x00y").status_code == 422
+    assert not Document.objects.exists()
