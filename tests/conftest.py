@@ -80,7 +80,7 @@ class World:
 
 
 def make_person(
-    username: str, nationality: str, unit: Unit, level: Level | None, briefings=(), roles=(), expired=False
+    username: str, nationality: str, unit: Unit | None, level: Level | None, briefings=(), roles=(), expired=False
 ):
     person = org.create_person(
         SYSTEM,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +16,7 @@ from registrum.org.services import SYSTEM
 from registrum.policy import Level
 from registrum.records import services
 from registrum.records.models import Document
-from tests.conftest import make_person
+from tests.conftest import World, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,9 @@ _serial = itertools.count()
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=st.lists(person_st, min_size=1, max_size=5), documents=st.lists(document_st, min_size=1, max_size=5))
-def test_queryset_and_decision_agree(world, people, documents):
+def test_queryset_and_decision_agree(
+    world: World, people: list[dict[str, Any]], documents: list[dict[str, Any]]
+) -> None:
     units = {"eso": world.eso, "ops": world.ops, "hq": world.hq, "reg_unit": world.reg_unit, "ims": world.eso.parent}
     org.set_clearance(
         SYSTEM,
