@@ -65,6 +65,7 @@ class DocumentOut(Schema):
 class DocumentDetailOut(DocumentOut):
     action: list[str]
     info: list[str]
+    granted_to: list[str]
     versions: list[VersionOut]
 
 
@@ -116,6 +117,17 @@ class FiltersIn(Schema):
         return value
 
 
+class GrantIn(Schema):
+    username: str
+    note: str = ""
+
+
+class GrantOut(Schema):
+    username: str
+    reason: str
+    granted_at: datetime
+
+
 class ErrorOut(Schema):
     detail: object
 
@@ -151,13 +163,12 @@ def _addressee_label(row: Access) -> str:
 
 
 def document_detail_out(document: Document) -> dict[str, object]:
-    rows = document.access_rows.filter(reason__in=[AccessReason.ACTION, AccessReason.INFO]).select_related(
-        "unit", "person"
-    )
+    rows = list(document.access_rows.select_related("unit", "person").order_by("granted_at", "id"))
     return {
         **document_out(document),
         "action": [_addressee_label(r) for r in rows if r.reason == AccessReason.ACTION],
         "info": [_addressee_label(r) for r in rows if r.reason == AccessReason.INFO],
+        "granted_to": [_addressee_label(r) for r in rows if r.reason == AccessReason.GRANT],
         "versions": list(document.versions.all()),
     }
 
@@ -256,3 +267,14 @@ def upload_version(request: PersonRequest, document_id: int, content: FileParam[
 def download_version(request: PersonRequest, document_id: int, number: int) -> FileResponse:
     version, stream = services.open_version(request.user, document_id, number)
     return FileResponse(stream, as_attachment=True, filename=version.filename, content_type=version.media_type)
+
+
+@router.post(
+    "/documents/{int:document_id}/grants",
+    response={201: GrantOut, 400: ErrorOut, 403: ErrorOut},
+    summary="Grant need-to-know to a person (holding registry staff)",
+)
+def grant(request: PersonRequest, document_id: int, payload: GrantIn) -> Status[dict[str, object]]:
+    grantee = services.find_person(payload.username)
+    row = services.grant_access(request.user, document_id, person=grantee, note=payload.note)
+    return Status(201, {"username": grantee.username, "reason": row.reason, "granted_at": row.granted_at})

@@ -272,12 +272,17 @@ def open_version(actor: Person, document_pk: int, number: int) -> tuple[Version,
     return version, stream
 
 
+def can_grant(actor: Person, document: Document) -> bool:
+    """Need-to-know is granted by the staff of the registry that holds the document."""
+    return RegistryStaff.objects.filter(registry_id=document.registry_id, person=actor).exists()
+
+
 @transaction.atomic(durable=True)
 def grant_access(actor: Person, document_pk: int, *, person: Person, note: str = "") -> Access:
     """An explicit need-to-know grant, by the holding registry. It does not lift clearance,
     briefing or releasability: the grantee still needs all of those."""
     document = get_document_for(actor, document_pk)
-    if not RegistryStaff.objects.filter(registry_id=document.registry_id, person=actor).exists():
+    if not can_grant(actor, document):
         raise PermissionDenied(_("only staff of the holding registry grant need-to-know"))
     row = Access.objects.create(
         document=document, person=person, reason=AccessReason.GRANT, granted_at=timezone.now(), granted_by=actor
@@ -290,6 +295,14 @@ def grant_access(actor: Person, document_pk: int, *, person: Person, note: str =
         data={"note": note[:200]},
     )
     return row
+
+
+def find_person(username: str) -> Person:
+    """An active account by username, for faces that name people; a clear error if none."""
+    person = Person.objects.filter(username=username.strip().lstrip("@"), is_active=True).first()
+    if person is None:
+        raise ValidationError({"username": _("no active account %(username)s") % {"username": repr(username)}})
+    return person
 
 
 def history_for(person: Person, document_pk: int) -> Any:

@@ -53,11 +53,8 @@ def _query_without_page(request: PersonRequest) -> str:
 @login_required
 def document_detail(request: PersonRequest, pk: int) -> HttpResponse:
     document = services.get_document_for(request.user, pk)
-    rows = document.access_rows.select_related("unit", "person").filter(
-        reason__in=[AccessReason.ACTION, AccessReason.INFO]
-    )
-    addressees: dict[str, list[Any]] = {AccessReason.ACTION: [], AccessReason.INFO: []}
-    for row in rows:
+    addressees: dict[str, list[Any]] = {reason: [] for reason in AccessReason}
+    for row in document.access_rows.select_related("unit", "person").order_by("granted_at", "id"):
         addressees[row.reason].append(row.unit or row.person)
     may_add = True
     try:
@@ -72,6 +69,8 @@ def document_detail(request: PersonRequest, pk: int) -> HttpResponse:
             "page_level": document.level,
             "action_addressees": addressees[AccessReason.ACTION],
             "info_addressees": addressees[AccessReason.INFO],
+            "grantees": addressees[AccessReason.GRANT],
+            "may_grant": services.can_grant(request.user, document),
             "versions": document.versions.select_related("uploaded_by"),
             "history": services.history_for(request.user, pk),
             "may_add_version": may_add,
@@ -151,6 +150,19 @@ def upload_version(request: PersonRequest, pk: int) -> HttpResponse:
         messages.error(request, "; ".join(exc.messages))
     else:
         messages.success(request, _("Version %(number)s uploaded.") % {"number": version.number})
+    return redirect("records:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def grant(request: PersonRequest, pk: int) -> HttpResponse:
+    try:
+        grantee = services.find_person(request.POST.get("username", ""))
+        services.grant_access(request.user, pk, person=grantee, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _("Need-to-know granted to %(name)s.") % {"name": grantee})
     return redirect("records:detail", pk=pk)
 
 

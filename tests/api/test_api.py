@@ -170,3 +170,32 @@ def test_nul_characters_are_refused_by_name_not_a_server_error(api, world):
     assert errors["action"] == errors["subject"] == "contains a NUL character"
     assert client.get("/documents", q="x\x00y").status_code == 422
     assert not Document.objects.exists()
+
+
+def test_registry_staff_grant_need_to_know_through_the_api(api, world):
+    document = world.register(level=Level.NC, action_units=[])
+    assert api.as_(world.outsider).get(f"/documents/{document.pk}").status_code == 404
+    response = api.as_(world.clerk).post(
+        f"/documents/{document.pk}/grants", {"username": "outsider", "note": "tasked"}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert response.json()["reason"] == "grant"
+    detail = api.as_(world.outsider).get(f"/documents/{document.pk}").json()
+    assert detail["granted_to"] == ["@outsider"]
+
+
+def test_grants_are_refused_to_non_staff_and_unknown_people_are_named(api, world):
+    document = world.register(level=Level.NS)
+    refused = api.as_(world.reader).post(
+        f"/documents/{document.pk}/grants", {"username": "outsider"}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    unknown = api.as_(world.clerk).post(
+        f"/documents/{document.pk}/grants", {"username": "ghost"}, content_type="application/json"
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["detail"] == [{"field": "username", "message": "no active account 'ghost'"}]
+    invisible = api.as_(world.nr_reader).post(
+        f"/documents/{document.pk}/grants", {"username": "nrreader"}, content_type="application/json"
+    )
+    assert invisible.status_code == 404  # cannot grant oneself into a document one cannot see

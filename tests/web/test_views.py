@@ -186,3 +186,18 @@ def test_not_found_page_keeps_the_banners_and_says_nothing_more(client, world, s
     assert response.status_code == 404
     assert banner_levels(html) == ["NU", "NU"]
     assert "Cosmic subject" not in html and document.number not in html
+
+
+def test_registry_staff_grant_need_to_know_from_the_detail_page(client, world):
+    document = world.register(level=Level.NC, action_units=[])
+    url = reverse("records:detail", args=[document.pk])
+    assert login(client, world.outsider).get(url).status_code == 404
+    c = login(client, world.clerk)
+    assert "Grant need-to-know" in c.get(url).content.decode()
+    response = c.post(reverse("records:grant", args=[document.pk]), {"username": "outsider", "note": "tasked"})
+    assert response["Location"] == url
+    assert login(client, world.outsider).get(url).status_code == 200
+    assert "Grant need-to-know" not in client.get(url).content.decode()  # not registry staff
+    # A grant is need-to-know only: the NR reader still lacks the clearance for NC.
+    login(client, world.clerk).post(reverse("records:grant", args=[document.pk]), {"username": "nrreader"})
+    assert login(client, world.nr_reader).get(url).status_code == 404
