@@ -99,9 +99,10 @@ def _database() -> dict[str, object]:
                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
             ),
         }
-        test_name = os.environ.get("REGISTRUM_TEST_DATABASE_NAME")
-        if test_name:
-            db["TEST"] = {"NAME": test_name}
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        # JIT compilation pays off for long analytical queries, not for a register's short ones:
+        # the planner's estimate for the access filter's OR would trigger it on every list.
+        db["OPTIONS"] = {"options": "-c jit=off"}
     return db
 
 
