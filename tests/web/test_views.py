@@ -201,3 +201,10 @@ def test_registry_staff_grant_need_to_know_from_the_detail_page(client, world):
     # A grant is need-to-know only: the NR reader still lacks the clearance for NC.
     login(client, world.clerk).post(reverse("records:grant", args=[document.pk]), {"username": "nrreader"})
     assert login(client, world.nr_reader).get(url).status_code == 404
+
+
+def test_organisation_page_lists_unit_codes_and_registries(client, world):
+    html = login(client, world.nr_reader).get("/organisation/").content.decode()
+    assert "ESO" in html and "EXCO Support Office" in html
+    assert "IMS-REG" in html and "OPS-CP" in html
+    assert client.logout() is None and client.get("/organisation/").status_code == 302
