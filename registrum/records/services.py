@@ -235,14 +235,15 @@ def _add_version(
     return version
 
 
+def is_holding_registry_staff(actor: Person, document: Document) -> bool:
+    return RegistryStaff.objects.filter(registry_id=document.registry_id, person=actor).exists()
+
+
 def check_may_add_version(actor: Person, document: Document) -> None:
     """Content is added by the registry that holds the document, or by whoever registered it."""
     if document.registered_by_id == actor.pk:
         return
-    if (
-        any(actor.has_role(role) for role in REGISTERING_ROLES)
-        and RegistryStaff.objects.filter(registry_id=document.registry_id, person=actor).exists()
-    ):
+    if any(actor.has_role(role) for role in REGISTERING_ROLES) and is_holding_registry_staff(actor, document):
         return
     raise PermissionDenied(_("only the holding registry adds versions to a document"))
 
@@ -274,7 +275,7 @@ def open_version(actor: Person, document_pk: int, number: int) -> tuple[Version,
 
 def can_grant(actor: Person, document: Document) -> bool:
     """Need-to-know is granted by the staff of the registry that holds the document."""
-    return RegistryStaff.objects.filter(registry_id=document.registry_id, person=actor).exists()
+    return is_holding_registry_staff(actor, document)
 
 
 @transaction.atomic(durable=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import getpass
 import sys
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,14 +25,20 @@ from registrum.org.models import Person, Registry, RegistryKind, Role, Unit, Uni
 from registrum.org.services import SYSTEM
 from registrum.policy import Level, active_policy
 
+M = TypeVar("M", Unit, Registry)
 
-def _unit(code: str | None) -> Unit | None:
+
+def _by_code(model: type[M], code: str | None) -> M | None:
     if not code:
         return None
-    unit = Unit.objects.filter(code__iexact=code).first()
-    if unit is None:
-        raise CommandError(f"unknown unit {code!r}")
-    return unit
+    found = model.objects.filter(code__iexact=code).first()
+    if found is None:
+        raise CommandError(f"unknown {model._meta.verbose_name} {code!r}")
+    return found
+
+
+def _unit(code: str | None) -> Unit | None:
+    return _by_code(Unit, code)
 
 
 def _person(username: str) -> Person:
@@ -43,12 +49,7 @@ def _person(username: str) -> Person:
 
 
 def _registry(code: str | None) -> Registry | None:
-    if not code:
-        return None
-    registry = Registry.objects.filter(code__iexact=code).first()
-    if registry is None:
-        raise CommandError(f"unknown registry {code!r}")
-    return registry
+    return _by_code(Registry, code)
 
 
 def _level(text: str) -> Level:
