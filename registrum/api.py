@@ -13,6 +13,7 @@ from registrum.accounts.services import person_for_token
 from registrum.httpkit import too_large_response
 from registrum.records.api import router as records_router
 from registrum.records.registration import InvalidRegistration
+from registrum.records.services import IdempotencyConflict
 from registrum.storage import ContentTooLarge
 
 
@@ -63,3 +64,10 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 @api.exception_handler(ContentTooLarge)
 def too_large(request: HttpRequest, exc: ContentTooLarge) -> HttpResponse:
     return too_large_response(request, exc.limit)
+
+
+@api.exception_handler(IdempotencyConflict)
+def idempotency_conflict(request: HttpRequest, exc: IdempotencyConflict) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": [{"field": "Idempotency-Key", "message": str(exc)}]}, status=409
+    )

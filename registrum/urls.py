@@ -1,6 +1,21 @@
-from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.urls import URLPattern, URLResolver, include, path
 
 from registrum.api import api
+
+
+def _public(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
+    """The API answers for itself: no session, a bearer token on every operation (401 without
+    one), so the site's login-required default must not redirect it to the login page."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _public(pattern.url_patterns)
+        else:
+            pattern.callback = login_not_required(pattern.callback)
+    return patterns
+
+
+api_patterns, api_app, api_namespace = api.urls
 
 urlpatterns = [
     path("", include("registrum.web.urls")),
@@ -8,5 +23,5 @@ urlpatterns = [
     path("accounts/", include("registrum.accounts.urls")),
     path("organisation/", include("registrum.org.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", api.urls),
+    path("api/v1/", include((_public(list(api_patterns)), api_app), namespace=api_namespace)),
 ]

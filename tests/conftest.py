@@ -27,7 +27,7 @@ from registrum.org.models import Person, Registry, RegistryKind, Role, Unit, Uni
 from registrum.org.services import SYSTEM
 from registrum.policy import Level
 from registrum.records import services as records
-from registrum.records.models import Document
+from registrum.records.models import Registration
 from registrum.records.registration import RegistrationData
 
 SAMPLES = Path(__file__).resolve().parent.parent / "registrum" / "demo" / "samples"
@@ -65,7 +65,7 @@ class World:
 
     def register(
         self, *, level: Level = Level.NS, actor: Person | None = None, upload: Any = None, **kw: Any
-    ) -> Document:
+    ) -> Registration:
         data = RegistrationData(
             registry=kw.pop("registry", self.registry),
             direction=kw.pop("direction", "IN"),

@@ -365,8 +365,10 @@ def _sample_documents(people: dict[str, Person]) -> None:
         )
         pdf = text_to_pdf(text, title=subject)
         upload = records.Upload(filename.replace(".txt", ".pdf"), io.BytesIO(pdf))
-        document = records.register_document(clerk, data, upload=upload)
-        records.add_version(clerk, document.pk, records.Upload(filename, io.BytesIO(text.encode("utf-8"))))
+        registration = records.register_document(clerk, data, upload=upload)
+        records.add_version(
+            clerk, registration.document.public_id, records.Upload(filename, io.BytesIO(text.encode("utf-8")))
+        )
 
 
 def _registrations(people: dict[str, Person], count: int, rng: random.Random) -> None:
@@ -422,4 +424,10 @@ def _registrations(people: dict[str, Person], count: int, rng: random.Random) ->
             action_units=action,
             info_units=[u for u in info if u not in action],
         )
-        records.register_document(clerk, data)
+        registration = records.register_document(clerk, data)
+        # Some of what the central registry registers goes on to the DGIMS registry, which
+        # registers its receipt in its own register: one document, two registrations.
+        if registry_code == "HQ-CR" and mask == 0 and rng.random() < 0.25:
+            document_id = registration.document.public_id
+            records.grant_access(clerk, document_id, registry=registries["IMS-REG"], note="sent to DGIMS")
+            records.register_receipt(clerks["IMS-REG"], document_id, registry=registries["IMS-REG"])

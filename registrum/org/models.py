@@ -74,15 +74,32 @@ class Person(AbstractUser):
         return any(r.role == role for r in self.roles.all())
 
     def subject(self) -> Subject:
-        """The facts the policy decides on. Read once per request; the clearance is one row."""
-        clearance = getattr(self, "clearance", None) if self.pk else None
-        return Subject(
+        """The facts the policy decides on: read once per request (cached on this instance; a
+        service that changes them works on a fresh instance)."""
+        cached: Subject | None = self.__dict__.get("_subject")
+        if cached is not None:
+            return cached
+        clearance = None
+        if self.pk:
+            try:
+                clearance = self.clearance
+            except Clearance.DoesNotExist:
+                clearance = None
+        subject = Subject(
             active=self.is_active,
             nationality=self.nationality,
             clearance=Level(clearance.level) if clearance else None,
             clearance_expires=clearance.expires if clearance else None,
             briefings=frozenset(clearance.briefings) if clearance else frozenset(),
+            roles=frozenset(r.role for r in self.roles.all()) if self.pk else frozenset(),
+            registries=frozenset(self.registries.values_list("id", flat=True)) if self.pk else frozenset(),
+            person_id=self.pk,
         )
+        self.__dict__["_subject"] = subject
+        return subject
+
+    def forget_subject(self) -> None:
+        self.__dict__.pop("_subject", None)
 
 
 class RoleAssignment(models.Model):
@@ -119,6 +136,8 @@ class RegistryKind(models.TextChoices):
 
 
 DEFAULT_NUMBERING_PATTERN = "{registry}/{year}/{seq:06d}"
+# A number is unique only if the pattern names the registry, the year and the sequence.
+REQUIRED_NUMBERING_FIELDS = ("registry", "year", "seq")
 
 
 class Registry(models.Model):

@@ -8,10 +8,12 @@ from typing import Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from registrum import audit
 from registrum.org.models import (
     DEFAULT_NUMBERING_PATTERN,
+    REQUIRED_NUMBERING_FIELDS,
     Clearance,
     Person,
     Registry,
@@ -22,7 +24,10 @@ from registrum.org.models import (
     Unit,
     UnitKind,
 )
-from registrum.policy import Level, active_policy
+from registrum.policy import Action, Level, PersonTarget, active_policy, may
+
+# Administration acts on the organisation as a whole, not on one account.
+ORGANISATION: Final = PersonTarget(person_id=None, active=True)
 
 
 class SystemActor:
@@ -40,21 +45,33 @@ Actor = Person | SystemActor
 
 
 def _require_administrator(actor: Actor) -> None:
+    """The operator (a command run on the server) or an administrator, as the policy says."""
     if isinstance(actor, SystemActor):
         return
-    if not (actor.is_active and actor.has_role(Role.ADMINISTRATOR)):
-        raise PermissionDenied("only a system administrator may change the organisation")
+    decision = may(active_policy(), actor.subject(), Action.ADMINISTER, ORGANISATION, timezone.localdate())
+    if not decision:
+        raise PermissionDenied(f"only a system administrator may change the organisation ({decision.reason})")
 
 
 def check_numbering_pattern(pattern: str) -> str:
+    """Refuse a pattern that could give two registrations the same number: it must name the
+    registry, the year and the sequence (a number without the year repeats every 1 January)."""
+    import string
+
+    usage = "use {registry}, {year}, {seq} (e.g. {seq:06d}) and optionally {direction}"
     try:
+        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
         sample = pattern.format(registry="REG", year=2026, seq=1, direction="IN")
     except (KeyError, IndexError, ValueError) as exc:
+        raise ValidationError({"numbering_pattern": f"invalid pattern {pattern!r}: {usage}"}) from exc
+    missing = [name for name in REQUIRED_NUMBERING_FIELDS if name not in names]
+    if missing:
         raise ValidationError(
-            {"numbering_pattern": f"invalid pattern {pattern!r}: use {{registry}}, {{year}}, {{seq}}, {{direction}}"}
-        ) from exc
-    if "{seq" not in pattern:
-        raise ValidationError({"numbering_pattern": "the pattern must contain {seq} so numbers are unique"})
+            {
+                "numbering_pattern": f"the pattern {pattern!r} lacks {{{missing[0]}}}: numbers must name the "
+                f"registry, the year and the sequence to stay unique ({usage})"
+            }
+        )
     if len(sample) > 60:
         raise ValidationError({"numbering_pattern": "the pattern makes numbers longer than 60 characters"})
     return pattern

@@ -8,12 +8,15 @@ queryset filter built from the helpers below (`clearance_ceiling`, `admissible_c
 from registrum.policy.decision import (
     Action,
     Decision,
+    PersonTarget,
+    RegistryTarget,
     Resource,
     Subject,
     admissible_category_masks,
     clearance_ceiling,
     may,
     may_classify,
+    may_hold,
 )
 from registrum.policy.model import (
     NATO,
@@ -29,7 +32,9 @@ __all__ = [
     "Category",
     "Decision",
     "Level",
+    "PersonTarget",
     "Policy",
+    "RegistryTarget",
     "Resource",
     "Subject",
     "active_policy",
@@ -37,4 +42,5 @@ __all__ = [
     "clearance_ceiling",
     "may",
     "may_classify",
+    "may_hold",
 ]

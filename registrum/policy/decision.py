@@ -1,7 +1,14 @@
-"""The access decision and the pieces the queryset mirror is built from."""
+"""Every access decision, and the pieces the queryset mirror is built from.
+
+`may(policy, subject, action, target, today)` answers every action a face offers: reading,
+registering, adding versions, granting and revoking need-to-know, correcting and voiding a
+registration, administering the organisation, issuing API tokens. Services ask it; faces never
+decide. Deny by default: an action without a rule is refused.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -9,9 +16,25 @@ from itertools import combinations
 
 from registrum.policy.model import Level, Policy
 
+# Roles the policy knows by name (the org app stores them; the policy stays Django-free).
+CLERK = "clerk"
+CONTROL_OFFICER = "control_officer"
+ADMINISTRATOR = "administrator"
+AUDITOR = "auditor"
+REGISTERING_ROLES = frozenset({CLERK, CONTROL_OFFICER})
+
 
 class Action(Enum):
     READ = "read"
+    REGISTER = "register"
+    REGISTER_RECEIPT = "register_receipt"
+    ADD_VERSION = "add_version"
+    GRANT = "grant"
+    REVOKE = "revoke"
+    CORRECT = "correct"
+    VOID = "void"
+    ADMINISTER = "administer"
+    ISSUE_TOKEN = "issue_token"
 
 
 @dataclass(frozen=True)
@@ -23,17 +46,48 @@ class Subject:
     clearance: Level | None = None
     clearance_expires: date | None = None
     briefings: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()
+    # Registries the person is on the staff of (ids).
+    registries: frozenset[int] = frozenset()
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
 class Resource:
-    """What the policy needs to know about a document, for this subject."""
+    """A document, as far as this subject is concerned."""
 
     level: Level
     category_mask: int
     releasable_to: frozenset[str]
     # Computed by the caller from the need-to-know rows (addressee, registry staff, grant...).
     need_to_know: bool
+    # Registries where the document is registered (voided registrations excluded).
+    holding_registries: frozenset[int] = frozenset()
+    # For actions on one registration (correct, void): the registry it belongs to, and whether
+    # it is already void.
+    registration_registry: int | None = None
+    registration_void: bool = False
+
+
+@dataclass(frozen=True)
+class RegistryTarget:
+    """Entering something in a registry's register: the registry, and what would be entered."""
+
+    registry_id: int
+    accreditation: Level
+    level: Level
+    category_mask: int
+
+
+@dataclass(frozen=True)
+class PersonTarget:
+    """An action about a person's account (tokens, administration)."""
+
+    person_id: int | None
+    active: bool
+
+
+Target = Resource | RegistryTarget | PersonTarget
 
 
 @dataclass(frozen=True)
@@ -45,14 +99,25 @@ class Decision:
         return self.allowed
 
 
+ALLOWED_READ = Decision(True, "cleared, briefed, releasable and need-to-know")
+
+
 def clearance_ceiling(policy: Policy, subject: Subject, today: date) -> Level:
-    """The highest level the subject may read: their valid clearance, or what needs none."""
+    """The highest level the subject may read: their valid clearance, or what needs none.
+    A level that needs a briefing of its own (COSMIC TOP SECRET needs COSMIC) is out of reach
+    without it."""
     no_clearance_ceiling = Level(policy.clearance_needed_from - 1)
     if subject.clearance is None:
         return no_clearance_ceiling
     if subject.clearance_expires is not None and subject.clearance_expires < today:
         return no_clearance_ceiling
-    return max(subject.clearance, no_clearance_ceiling)
+    ceiling = max(subject.clearance, no_clearance_ceiling)
+    while ceiling > no_clearance_ceiling:
+        briefing = policy.level_briefings.get(ceiling)
+        if briefing is None or briefing in subject.briefings:
+            break
+        ceiling = Level(ceiling - 1)
+    return ceiling
 
 
 def admissible_category_masks(policy: Policy, subject: Subject) -> list[int]:
@@ -69,21 +134,76 @@ def in_releasability(policy: Policy, nationality: str, releasable_to: frozenset[
     return nationality in policy.community or nationality in releasable_to
 
 
-def may(policy: Policy, subject: Subject, action: Action, resource: Resource, today: date) -> Decision:
-    """All conditions must hold; each is its own line so a test can reach every refusal."""
-    if action is not Action.READ:
-        return Decision(False, f"no rule for {action.value}")
+def may_hold(policy: Policy, subject: Subject, level: Level, category_mask: int, today: date) -> Decision:
+    """The conditions on the person alone: cleared (with the level's own briefing) and briefed."""
     if not subject.active:
         return Decision(False, "account is not active")
-    if resource.level > clearance_ceiling(policy, subject, today):
+    if level > clearance_ceiling(policy, subject, today):
+        needs = policy.level_briefings.get(level)
+        if needs and subject.clearance is not None and subject.clearance >= level and needs not in subject.briefings:
+            return Decision(False, f"{policy.levels[level].marking} needs the {needs} briefing")
         return Decision(False, "no valid clearance at this level")
-    if resource.category_mask not in admissible_category_masks(policy, subject):
+    if category_mask not in admissible_category_masks(policy, subject):
         return Decision(False, "a required special-category briefing is missing")
+    return Decision(True, "cleared and briefed")
+
+
+def _read(policy: Policy, subject: Subject, resource: Resource, today: date) -> Decision:
+    held = may_hold(policy, subject, resource.level, resource.category_mask, today)
+    if not held:
+        return held
     if not in_releasability(policy, subject.nationality, resource.releasable_to):
         return Decision(False, "nationality is outside the releasability")
     if not resource.need_to_know:
         return Decision(False, "no need-to-know")
-    return Decision(True, "cleared, briefed, releasable and need-to-know")
+    return ALLOWED_READ
+
+
+def _registers(subject: Subject) -> Decision:
+    if not subject.roles & REGISTERING_ROLES:
+        return Decision(False, "only registry clerks and control officers do this")
+    return Decision(True, "registry staff")
+
+
+def _holding_staff(policy: Policy, subject: Subject, resource: Resource, today: date) -> Decision:
+    """Staff (clerk or control officer) of a registry where the document is registered."""
+    read = _read(policy, subject, resource, today)
+    if not read:
+        return read
+    role = _registers(subject)
+    if not role:
+        return role
+    if not subject.registries & resource.holding_registries:
+        return Decision(False, "only staff of a registry holding the document do this")
+    return Decision(True, "staff of a holding registry")
+
+
+def _registration_staff(policy: Policy, subject: Subject, resource: Resource, today: date) -> Decision:
+    """Staff of the registry a registration belongs to, on a registration that is not void."""
+    read = _read(policy, subject, resource, today)
+    if not read:
+        return read
+    role = _registers(subject)
+    if not role:
+        return role
+    if resource.registration_registry not in subject.registries:
+        return Decision(False, "only staff of the registry that made the registration do this")
+    if resource.registration_void:
+        return Decision(False, "the registration is void")
+    return Decision(True, "staff of the registering registry")
+
+
+def _enter_in_registry(policy: Policy, subject: Subject, target: RegistryTarget, today: date) -> Decision:
+    if not subject.active:
+        return Decision(False, "account is not active")
+    role = _registers(subject)
+    if not role:
+        return role
+    if target.registry_id not in subject.registries:
+        return Decision(False, "you are not on the staff of this registry")
+    if target.level > target.accreditation:
+        return Decision(False, f"the registry is accredited only up to {policy.levels[target.accreditation].marking}")
+    return may_classify(policy, subject, target.level, target.category_mask, today)
 
 
 def may_classify(policy: Policy, subject: Subject, level: Level, category_mask: int, today: date) -> Decision:
@@ -95,3 +215,45 @@ def may_classify(policy: Policy, subject: Subject, level: Level, category_mask: 
     if category_mask not in admissible_category_masks(policy, subject):
         return Decision(False, "you are not briefed for every special category marked")
     return Decision(True, "within the classifier's clearance")
+
+
+def _administer(subject: Subject) -> Decision:
+    if not subject.active:
+        return Decision(False, "account is not active")
+    if ADMINISTRATOR not in subject.roles:
+        return Decision(False, "only a system administrator does this")
+    return Decision(True, "system administrator")
+
+
+def _issue_token(subject: Subject, target: PersonTarget) -> Decision:
+    if not subject.active:
+        return Decision(False, "account is not active")
+    if subject.person_id is None or target.person_id != subject.person_id:
+        return Decision(False, "tokens are issued only to their owner: nobody acts as someone else")
+    if not target.active:
+        return Decision(False, "account is not active")
+    return Decision(True, "own token")
+
+
+_DocumentRule = Callable[[Policy, Subject, Resource, date], Decision]
+_DOCUMENT_RULES: dict[Action, _DocumentRule] = {
+    Action.READ: _read,
+    Action.ADD_VERSION: _holding_staff,
+    Action.GRANT: _holding_staff,
+    Action.REVOKE: _holding_staff,
+    Action.CORRECT: _registration_staff,
+    Action.VOID: _registration_staff,
+}
+
+
+def may(policy: Policy, subject: Subject, action: Action, target: Target, today: date) -> Decision:
+    """All conditions must hold; each is its own line so a test can reach every refusal."""
+    if isinstance(target, Resource) and action in _DOCUMENT_RULES:
+        return _DOCUMENT_RULES[action](policy, subject, target, today)
+    if isinstance(target, RegistryTarget) and action in (Action.REGISTER, Action.REGISTER_RECEIPT):
+        return _enter_in_registry(policy, subject, target, today)
+    if isinstance(target, PersonTarget) and action is Action.ISSUE_TOKEN:
+        return _issue_token(subject, target)
+    if action is Action.ADMINISTER:
+        return _administer(subject)
+    return Decision(False, f"no rule for {action.value} on this target")

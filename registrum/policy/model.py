@@ -46,6 +46,8 @@ class Policy:
     briefings: tuple[str, ...]
     # Below this level, no clearance is needed (NU and NR under NATO policy).
     clearance_needed_from: Level = Level.NC
+    # Levels that need a briefing of their own on top of the clearance (NATO: COSMIC for CTS).
+    level_briefings: dict[Level, str] = field(default_factory=dict)
     public_marking: str = "DECLASSIFIED - PUBLIC DISCLOSED"
     category_by_code: dict[str, Category] = field(init=False, repr=False, compare=False)
 
@@ -183,6 +185,7 @@ NATO = Policy(
     community=NATO_MEMBERS,
     partners=NATO_PARTNERS,
     briefings=("COSMIC", "ATOMAL", "BOHEMIA"),
+    level_briefings={Level.CTS: "COSMIC"},
 )
 
 

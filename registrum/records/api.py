@@ -1,25 +1,41 @@
-"""Register endpoints. Thin: schemas in, one service or listing call, schemas out."""
+"""Register endpoints. Thin: schemas in, one service or listing call, schemas out.
+
+Documents and registrations are addressed by opaque ids (`id`), never by a sequential integer.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest
 from ninja import File as FileParam
-from ninja import Query, Router, Schema, Status
+from ninja import Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import field_validator
 
+from registrum.org.models import Registry
 from registrum.org.requests import PersonRequest
 from registrum.policy import Level, active_policy
 from registrum.records import services
 from registrum.records.listing import RegisterFilters, register_for
-from registrum.records.models import Access, AccessReason, Document, Version
-from registrum.records.registration import parse_registration
+from registrum.records.models import Access, AccessReason, Document, File, Registration, Version
+from registrum.records.registration import InvalidRegistration, parse_registration, text_problem
 
 router = Router(tags=["register"])
 MAX_PAGE_SIZE = 200
+IDEMPOTENCY_HELP = (
+    "A key of the client's choosing (up to 100 characters). A retry with the same key and body returns "
+    "the registration the first request made instead of registering again."
+)
+
+
+def _clean_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 class RegistryOut(Schema):
@@ -40,11 +56,7 @@ class VersionOut(Schema):
 
 
 class DocumentOut(Schema):
-    id: int
-    number: str
-    registry: str
-    direction: str
-    registered_at: datetime
+    id: str
     originator: str
     originator_reference: str
     document_date: date | None
@@ -54,26 +66,54 @@ class DocumentOut(Schema):
     categories: list[str]
     releasable_to: list[str]
     marking: str
-    file: str | None
     language: str
     pages: int | None
     annexes: int
     downgrade_instruction: str
+
+
+class RegistrationOut(Schema):
+    id: str
+    number: str
+    registry: str
+    direction: str
+    registered_at: datetime
+    file: str | None
     external_addressees: str
+    void: bool
+    voided_at: datetime | None
+    void_reason: str
+    document: DocumentOut
+
+
+class RegistrationSummary(Schema):
+    id: str
+    number: str
+    registry: str
+    direction: str
+    registered_at: datetime
+    void: bool
+
+
+class GrantOut(Schema):
+    grantee: str
+    reason: str
+    granted_at: datetime
 
 
 class DocumentDetailOut(DocumentOut):
+    registrations: list[RegistrationSummary]
     action: list[str]
     info: list[str]
     granted_to: list[str]
     versions: list[VersionOut]
 
 
-class DocumentPage(Schema):
+class RegistrationPage(Schema):
     count: int
     page: int
     pages: int
-    items: list[DocumentOut]
+    items: list[RegistrationOut]
 
 
 class RegistrationIn(Schema):
@@ -97,6 +137,32 @@ class RegistrationIn(Schema):
     downgrade_instruction: str = ""
 
 
+class ReceiptIn(Schema):
+    registry: str
+    direction: str = "IN"
+    file: str = ""
+    external_addressees: str = ""
+
+    _text = field_validator("registry", "direction", "file", "external_addressees")(_clean_text)
+
+
+class CorrectionIn(Schema):
+    direction: str | None = None
+    document_date: str | None = None
+    originator: str | None = None
+    originator_reference: str | None = None
+    subject: str | None = None
+    external_addressees: str | None = None
+    file: str | None = None
+    language: str | None = None
+    pages: int | None = None
+    annexes: int | None = None
+
+
+class VoidIn(Schema):
+    reason: str
+
+
 class FiltersIn(Schema):
     registry: str = ""
     direction: str = ""
@@ -109,23 +175,25 @@ class FiltersIn(Schema):
     page: int = 1
     page_size: int = 50
 
-    @field_validator("registry", "direction", "level", "originator", "reference", "q")
-    @classmethod
-    def no_nul(cls, value: str) -> str:
-        if "\x00" in value:
-            raise ValueError("contains a NUL character")
-        return value
+    _text = field_validator("registry", "direction", "level", "originator", "reference", "q")(_clean_text)
+
+
+class LookupIn(Schema):
+    q: str
+
+    _text = field_validator("q")(_clean_text)
 
 
 class GrantIn(Schema):
-    username: str
+    grantee: str
     note: str = ""
 
+    _text = field_validator("grantee", "note")(_clean_text)
 
-class GrantOut(Schema):
-    username: str
-    reason: str
-    granted_at: datetime
+
+class GrantResultOut(GrantOut):
+    created: bool
+    still_refused: str
 
 
 class ErrorOut(Schema):
@@ -135,11 +203,7 @@ class ErrorOut(Schema):
 def document_out(document: Document) -> dict[str, object]:
     policy = active_policy()
     return {
-        "id": document.pk,
-        "number": document.number,
-        "registry": document.registry.code,
-        "direction": document.direction,
-        "registered_at": document.registered_at,
+        "id": document.public_id,
         "originator": document.originator,
         "originator_reference": document.originator_reference,
         "document_date": document.document_date,
@@ -149,28 +213,49 @@ def document_out(document: Document) -> dict[str, object]:
         "categories": policy.category_codes(document.category_mask),
         "releasable_to": document.releasable_nations,
         "marking": document.marking,
-        "file": document.file.code if document.file_id and document.file else None,
         "language": document.language,
         "pages": document.pages,
         "annexes": document.annexes,
         "downgrade_instruction": document.downgrade_instruction,
-        "external_addressees": document.external_addressees,
     }
 
 
-def _addressee_label(row: Access) -> str:
-    return row.unit.code if row.unit else f"@{row.person.username if row.person else ''}"
+def summary_out(registration: Registration) -> dict[str, object]:
+    return {
+        "id": registration.public_id,
+        "number": registration.number,
+        "registry": registration.registry.code,
+        "direction": registration.direction,
+        "registered_at": registration.registered_at,
+        "void": registration.is_void,
+    }
 
 
-def document_detail_out(document: Document) -> dict[str, object]:
-    rows = list(document.access_rows.select_related("unit", "person").order_by("granted_at", "id"))
+def registration_out(registration: Registration) -> dict[str, object]:
+    return {
+        **summary_out(registration),
+        "file": registration.file.code if registration.file_id and registration.file else None,
+        "external_addressees": registration.external_addressees,
+        "voided_at": registration.voided_at,
+        "void_reason": registration.void_reason,
+        "document": document_out(registration.document),
+    }
+
+
+def document_detail_out(person: Any, document: Document) -> dict[str, object]:
+    rows = list(document.access_rows.select_related("unit", "person", "registry").order_by("granted_at", "id"))
     return {
         **document_out(document),
-        "action": [_addressee_label(r) for r in rows if r.reason == AccessReason.ACTION],
-        "info": [_addressee_label(r) for r in rows if r.reason == AccessReason.INFO],
-        "granted_to": [_addressee_label(r) for r in rows if r.reason == AccessReason.GRANT],
+        "registrations": [summary_out(r) for r in services.registrations_of(person, document)],
+        "action": [r.grantee_label for r in rows if r.reason == AccessReason.ACTION],
+        "info": [r.grantee_label for r in rows if r.reason == AccessReason.INFO],
+        "granted_to": [r.grantee_label for r in rows if r.reason == AccessReason.GRANT],
         "versions": list(document.versions.all()),
     }
+
+
+def _grant_out(row: Access) -> dict[str, object]:
+    return {"grantee": row.grantee_label, "reason": row.reason, "granted_at": row.granted_at}
 
 
 @router.get("/me", response=dict[str, object], summary="Who the token belongs to")
@@ -194,8 +279,8 @@ def my_registries(request: PersonRequest) -> list[dict[str, object]]:
     ]
 
 
-@router.get("/documents", response={200: DocumentPage, 400: ErrorOut}, summary="The register, filtered")
-def list_documents(request: PersonRequest, filters: Query[FiltersIn]) -> Status[dict[str, object]]:
+@router.get("/registrations", response={200: RegistrationPage, 400: ErrorOut}, summary="The register, filtered")
+def list_registrations(request: PersonRequest, filters: Query[FiltersIn]) -> Status[dict[str, object]]:
     level = None
     if filters.level:
         try:
@@ -223,58 +308,152 @@ def list_documents(request: PersonRequest, filters: Query[FiltersIn]) -> Status[
             "count": paginator.count,
             "page": page.number,
             "pages": paginator.num_pages,
-            "items": [document_out(d) for d in page.object_list],
+            "items": [registration_out(r) for r in page.object_list],
         },
     )
 
 
-@router.get("/documents/{int:document_id}", response=DocumentDetailOut, summary="One document")
-def get_document(request: PersonRequest, document_id: int) -> dict[str, object]:
-    return document_detail_out(services.get_document_for(request.user, document_id))
+@router.get("/registrations/{public_id}", response=RegistrationOut, summary="One registration")
+def get_registration(request: PersonRequest, public_id: str) -> dict[str, object]:
+    return registration_out(services.get_registration_for(request.user, public_id))
+
+
+def _replay(request: PersonRequest, key: str | None, body: object) -> Registration | None:
+    if not key:
+        return None
+    return services.replayed_registration(request.user, key, body)
 
 
 @router.post(
-    "/documents",
-    response={201: DocumentDetailOut, 400: ErrorOut, 403: ErrorOut},
-    summary="Register a document",
+    "/registrations",
+    response={200: RegistrationOut, 201: RegistrationOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Register a new document",
 )
-def register(request: PersonRequest, payload: RegistrationIn) -> Status[dict[str, object]]:
-    raw = payload.dict()
+def register(
+    request: PersonRequest,
+    payload: RegistrationIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_HELP),
+) -> Status[dict[str, object]]:
+    body = payload.dict()
+    replayed = _replay(request, idempotency_key, body)
+    if replayed is not None:
+        return Status(200, registration_out(replayed))
+    raw = dict(body)
     for name in ("categories", "releasable_to"):
         raw[name] = " ".join(raw[name])
     for name in ("action", "info"):
         raw[name] = ";".join(raw[name])
     data = parse_registration(raw)
-    document = services.register_document(request.user, data)
-    return Status(201, document_detail_out(document))
+    registration, created = services.register_document_once(
+        request.user, data, idempotency=services.Idempotency.of(idempotency_key, body)
+    )
+    return Status(201 if created else 200, registration_out(registration))
+
+
+@router.get("/documents/lookup", response=list[DocumentOut], summary="Known documents by number or reference")
+def lookup(request: PersonRequest, query: Query[LookupIn]) -> list[dict[str, object]]:
+    """Documents I may see whose registration number or originator's reference is exactly `q`:
+    what a receiving registry types before registering a receipt."""
+    return [document_out(d) for d in services.find_known_documents(request.user, query.q)]
+
+
+@router.get("/documents/{public_id}", response=DocumentDetailOut, summary="One document")
+def get_document(request: PersonRequest, public_id: str) -> dict[str, object]:
+    return document_detail_out(request.user, services.get_document_for(request.user, public_id))
 
 
 @router.post(
-    "/documents/{int:document_id}/versions",
+    "/documents/{public_id}/registrations",
+    response={200: RegistrationOut, 201: RegistrationOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Register the receipt of a known document in one of my registries",
+)
+def register_receipt(
+    request: PersonRequest,
+    public_id: str,
+    payload: ReceiptIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_HELP),
+) -> Status[dict[str, object]]:
+    body = {"document": public_id, **payload.dict()}
+    replayed = _replay(request, idempotency_key, body)
+    if replayed is not None:
+        return Status(200, registration_out(replayed))
+    registry = Registry.objects.filter(code__iexact=payload.registry).first()
+    if registry is None:
+        raise InvalidRegistration([("registry", f"unknown registry {payload.registry!r}")])
+    file = None
+    if payload.file:
+        file = File.objects.filter(code__iexact=payload.file).first()
+        if file is None:
+            raise InvalidRegistration([("file", f"unknown file {payload.file!r}")])
+    registration = services.register_receipt(
+        request.user,
+        public_id,
+        registry=registry,
+        direction=payload.direction.upper(),
+        file=file,
+        external_addressees=payload.external_addressees,
+        idempotency=services.Idempotency.of(idempotency_key, body),
+    )
+    return Status(201, registration_out(registration))
+
+
+@router.patch(
+    "/registrations/{public_id}",
+    response={200: RegistrationOut, 400: ErrorOut, 403: ErrorOut},
+    summary="Correct a registration's descriptive fields",
+)
+def correct(request: PersonRequest, public_id: str, payload: CorrectionIn) -> Status[dict[str, object]]:
+    changes = {name: value for name, value in payload.dict(exclude_unset=True).items()}
+    registration = services.correct_registration(request.user, public_id, changes)
+    return Status(200, registration_out(services.get_registration_for(request.user, registration.public_id)))
+
+
+@router.post(
+    "/registrations/{public_id}/void",
+    response={200: RegistrationOut, 400: ErrorOut, 403: ErrorOut},
+    summary="Void a registration (it stays in the register, marked VOID)",
+)
+def void(request: PersonRequest, public_id: str, payload: VoidIn) -> Status[dict[str, object]]:
+    services.void_registration(request.user, public_id, payload.reason)
+    return Status(200, registration_out(services.get_registration_for(request.user, public_id)))
+
+
+@router.post(
+    "/documents/{public_id}/versions",
     response={201: VersionOut, 400: ErrorOut, 403: ErrorOut, 413: ErrorOut},
     summary="Upload a version (PDF, DOCX, EML, TXT)",
 )
-def upload_version(request: PersonRequest, document_id: int, content: FileParam[UploadedFile]) -> Status[Version]:
-    version = services.add_version(
-        request.user,
-        document_id,
-        services.Upload(content.name or "content", content),
-    )
+def upload_version(request: PersonRequest, public_id: str, content: FileParam[UploadedFile]) -> Status[Version]:
+    version = services.add_version(request.user, public_id, services.Upload(content.name or "content", content))
     return Status(201, version)
 
 
-@router.get("/documents/{int:document_id}/versions/{int:number}/content", summary="Download a version")
-def download_version(request: PersonRequest, document_id: int, number: int) -> FileResponse:
-    version, stream = services.open_version(request.user, document_id, number)
+@router.get("/documents/{public_id}/versions/{int:number}/content", summary="Download a version")
+def download_version(request: PersonRequest, public_id: str, number: int) -> FileResponse:
+    version, stream = services.open_version(request.user, public_id, number)
     return FileResponse(stream, as_attachment=True, filename=version.filename, content_type=version.media_type)
 
 
 @router.post(
-    "/documents/{int:document_id}/grants",
-    response={201: GrantOut, 400: ErrorOut, 403: ErrorOut},
-    summary="Grant need-to-know to a person (holding registry staff)",
+    "/documents/{public_id}/grants",
+    response={200: GrantResultOut, 201: GrantResultOut, 400: ErrorOut, 403: ErrorOut},
+    summary="Grant need-to-know to a person (@username), unit or registry (holding registry staff)",
 )
-def grant(request: PersonRequest, document_id: int, payload: GrantIn) -> Status[dict[str, object]]:
-    grantee = services.find_person(payload.username)
-    row = services.grant_access(request.user, document_id, person=grantee, note=payload.note)
-    return Status(201, {"username": grantee.username, "reason": row.reason, "granted_at": row.granted_at})
+def grant(request: PersonRequest, public_id: str, payload: GrantIn) -> Status[dict[str, object]]:
+    grantee = services.find_grantee(payload.grantee)
+    result = services.grant_access(request.user, public_id, note=payload.note, **grantee)
+    return Status(
+        201 if result.created else 200,
+        {**_grant_out(result.row), "created": result.created, "still_refused": result.still_refused},
+    )
+
+
+@router.delete(
+    "/documents/{public_id}/grants/{grantee}",
+    response={204: None, 400: ErrorOut, 403: ErrorOut},
+    summary="Revoke an explicit need-to-know grant",
+)
+def revoke(request: HttpRequest, public_id: str, grantee: str) -> Status[None]:
+    person = request.user
+    services.revoke_access(person, public_id, **services.find_grantee(grantee))  # type: ignore[arg-type]
+    return Status(204, None)

@@ -1,5 +1,6 @@
-"""Export of the register: exactly what the person may see, in the import's own CSV format
-(plus the registration columns), or as JSON lines of the API's document shape."""
+"""Export of the register: exactly the registrations the person may see, in the import's own CSV
+format (plus the registration columns), or as JSON. CSV cells are neutralised against formula
+injection (OWASP) and the importer restores them."""
 
 from __future__ import annotations
 
@@ -10,50 +11,40 @@ from typing import Any, TextIO
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from registrum import audit
-from registrum.policy import Level, active_policy
 from registrum.records.listing import RegisterFilters, register_for
 from registrum.records.models import Access, AccessReason
-from registrum.records.registration import FIELDS
+from registrum.records.csvcells import neutralise
+from registrum.records.registration import FIELDS, registration_values
 
-EXPORT_COLUMNS = ("number", "registered_at", *FIELDS)
+EXPORT_COLUMNS = ("number", "registered_at", "void", *FIELDS)
 
 
 def _rows(person: Any, filters: RegisterFilters) -> Iterator[dict[str, str]]:
-    policy = active_policy()
     addressees = Prefetch(
-        "access_rows",
+        "document__access_rows",
         queryset=Access.objects.filter(reason__in=[AccessReason.ACTION, AccessReason.INFO]).select_related(
             "unit", "person"
         ),
     )
     qs = register_for(person, filters).select_related("file").prefetch_related(addressees)
-    for document in qs.iterator(chunk_size=2000):
+    for registration in qs.iterator(chunk_size=2000):
+        document = registration.document
+        source = f"registration:{registration.pk}"
         lists: dict[str, list[str]] = {AccessReason.ACTION: [], AccessReason.INFO: []}
         for row in document.access_rows.all():
-            lists[row.reason].append(row.unit.code if row.unit else f"@{getattr(row.person, 'username', '')}")
+            if row.source == source:
+                lists[row.reason].append(row.grantee_label)
+        values = registration_values(registration, document)
+        values["action"] = ";".join(lists[AccessReason.ACTION])
+        values["info"] = ";".join(lists[AccessReason.INFO])
         yield {
-            "number": document.number,
-            "registered_at": document.registered_at.isoformat(),
-            "registry": document.registry.code,
-            "direction": document.direction,
-            "document_date": document.document_date.isoformat() if document.document_date else "",
-            "originator": document.originator,
-            "originator_reference": document.originator_reference,
-            "subject": document.subject,
-            "subject_level": Level(document.subject_level).name,
-            "level": Level(document.level).name,
-            "categories": " ".join(policy.category_codes(document.category_mask)),
-            "releasable_to": "/".join(document.releasable_nations),
-            "action": ";".join(lists[AccessReason.ACTION]),
-            "info": ";".join(lists[AccessReason.INFO]),
-            "external_addressees": document.external_addressees,
-            "file": document.file.code if document.file else "",
-            "language": document.language,
-            "pages": "" if document.pages is None else str(document.pages),
-            "annexes": str(document.annexes),
-            "downgrade_instruction": document.downgrade_instruction,
+            "number": registration.number,
+            "registered_at": registration.registered_at.isoformat(),
+            "void": _("VOID") if registration.is_void else "",
+            **values,
         }
 
 
@@ -67,7 +58,7 @@ def export_register(person: Any, out: TextIO, *, fmt: str = "csv", filters: Regi
         writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
         for row in _rows(person, filters):
-            writer.writerow(row)
+            writer.writerow({name: neutralise(value) for name, value in row.items()})
             count += 1
     else:
         out.write("[")

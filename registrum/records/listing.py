@@ -1,4 +1,4 @@
-"""The register list: the visible documents narrowed by the filters a clerk uses all day.
+"""The register list: the visible registrations narrowed by the filters a clerk uses all day.
 
 Pages, API and export share this, so a filter means the same everywhere and every one of them
 starts from `visible_to(person)`.
@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from registrum.policy import Level
-from registrum.records.models import Document
+from registrum.records.models import Registration
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def register_for(person: Any, filters: RegisterFilters) -> QuerySet[Document]:
-    qs = Document.objects.visible_to(person)
+def register_for(person: Any, filters: RegisterFilters) -> QuerySet[Registration]:
+    qs = Registration.objects.visible_to(person)
     if filters.registry:
         qs = qs.filter(registry__code__iexact=filters.registry)
     if filters.direction:
@@ -46,11 +46,17 @@ def register_for(person: Any, filters: RegisterFilters) -> QuerySet[Document]:
     if filters.registered_to:
         qs = qs.filter(registered_at__lt=_day_start(filters.registered_to) + timedelta(days=1))
     if filters.originator:
-        qs = qs.filter(originator__icontains=filters.originator)
+        qs = qs.filter(document__originator__icontains=filters.originator)
     if filters.reference:
-        qs = qs.filter(originator_reference__icontains=filters.reference)
+        qs = qs.filter(document__originator_reference__icontains=filters.reference)
     if filters.q:
         text = filters.q.strip()
-        # One box for what a clerk types: a registration number (or part), a reference, a subject.
-        qs = qs.filter(Q(number__icontains=text) | Q(originator_reference__icontains=text) | Q(subject__icontains=text))
-    return qs.select_related("registry").order_by("-registered_at", "-id")
+        # One box for what a clerk types: a registration number (or part), a reference, a
+        # subject or an originator ("SHAPE").
+        qs = qs.filter(
+            Q(number__icontains=text)
+            | Q(document__originator_reference__icontains=text)
+            | Q(document__subject__icontains=text)
+            | Q(document__originator__icontains=text)
+        )
+    return qs.select_related("registry", "document").order_by("-registered_at", "-id")

@@ -1,18 +1,25 @@
-"""The register: file plan, files, registered documents, their need-to-know rows and versions.
+"""The register: file plan, files, documents, their registrations, need-to-know rows and versions.
 
-Noark 5's file plan > file > registration > document > version, with the registration held on the
-document (one register entry per document); exchange between registries adds further entries.
+Noark 5's file plan > file > registry entry > document description > document object: a
+`Document` is what was written (originator, reference, subject, classification, versions); a
+`Registration` is one registry's entry of it in its own register, with that registry's number.
+The central registry registers a document, and each sub-registry and control point that receives
+it registers its receipt: one document, several registrations.
 """
 
 from __future__ import annotations
 
+import base64
+import os
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from registrum.org.models import LevelField, Registry, Unit
 from registrum.policy import Level, active_policy
-from registrum.records.querysets import DocumentQuerySet
+from registrum.records.querysets import DocumentQuerySet, RegistrationQuerySet
 
 
 class Disposition(models.TextChoices):
@@ -68,53 +75,22 @@ class Direction(models.TextChoices):
     INTERNAL = "INT", _("internal")
 
 
-class Document(models.Model):
-    # The register entry.
-    registry = models.ForeignKey(Registry, on_delete=models.PROTECT, related_name="documents")
-    year = models.PositiveSmallIntegerField()
-    sequence = models.PositiveIntegerField()
-    number = models.CharField(_("registration number"), max_length=60, unique=True)
-    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
-    registered_at = models.DateTimeField(_("registered"))
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    # The document described.
-    originator = models.CharField(_("originator"), max_length=200)
-    originator_reference = models.CharField(_("originator's reference"), max_length=100, blank=True)
-    document_date = models.DateField(_("document date"), null=True, blank=True)
-    subject = models.CharField(_("subject"), max_length=500)
-    subject_level = LevelField(_("subject classification"))
+def new_public_id() -> str:
+    """An opaque identifier for pages and the API: 80 random bits, 16 lower-case characters.
+    Never a sequential integer, which would let a reader count what they cannot see."""
+    return base64.b32encode(os.urandom(10)).decode("ascii").lower()
+
+
+class Classified(models.Model):
+    """The columns the access filter compares: level, special categories, releasability."""
+
     level = LevelField(_("classification"))
     category_mask = models.PositiveSmallIntegerField(_("special categories"), default=0)
     # Nations beyond the community, stored "/AUS/NZL/" so one indexed LIKE answers "is X in it".
     releasable_to = models.CharField(_("releasable to"), max_length=200, blank=True, default="")
-    external_addressees = models.CharField(_("external addressees"), max_length=500, blank=True)
-    file = models.ForeignKey(File, null=True, blank=True, on_delete=models.PROTECT, related_name="documents")
-    language = models.CharField(_("language"), max_length=10, default="en")
-    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
-    annexes = models.PositiveSmallIntegerField(_("annexes"), default=0)
-    downgrade_instruction = models.CharField(_("downgrade/declassify instruction"), max_length=300, blank=True)
-
-    objects = DocumentQuerySet.as_manager()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["registry", "year", "sequence"], name="unique_registry_year_seq"),
-            models.CheckConstraint(
-                condition=models.Q(subject_level__lte=models.F("level")), name="subject_within_level"
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["-registered_at", "-id"], name="doc_register_order_idx"),
-            models.Index(fields=["registry", "-registered_at", "-id"], name="doc_registry_order_idx"),
-            models.Index(fields=["level", "-registered_at", "-id"], name="doc_level_order_idx"),
-            models.Index(fields=["originator_reference"], name="doc_reference_idx"),
-            # Counting what a person may see scans this instead of the table.
-            models.Index(fields=["level", "category_mask"], name="doc_visibility_idx"),
-        ]
-        ordering = ["-registered_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.number
+        abstract = True
 
     @property
     def releasable_nations(self) -> list[str]:
@@ -128,9 +104,95 @@ class Document(models.Model):
     def level_style(self) -> object:
         return active_policy().levels[Level(self.level)]
 
+
+class Document(Classified):
+    """What was written and registered: the document description and its classification."""
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    originator = models.CharField(_("originator"), max_length=200)
+    originator_reference = models.CharField(_("originator's reference"), max_length=100, blank=True)
+    document_date = models.DateField(_("document date"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=500)
+    subject_level = LevelField(_("subject classification"))
+    language = models.CharField(_("language"), max_length=10, default="en")
+    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    annexes = models.PositiveSmallIntegerField(_("annexes"), default=0)
+    downgrade_instruction = models.CharField(_("downgrade/declassify instruction"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(subject_level__lte=models.F("level")), name="subject_within_level"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["originator_reference"], name="doc_reference_idx"),
+            models.Index(fields=["level", "category_mask"], name="doc_visibility_idx"),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.originator} {self.originator_reference or self.public_id}"
+
     @property
     def subject_marking(self) -> str:
         return active_policy().levels[Level(self.subject_level)].abbreviation
+
+
+class Registration(Classified):
+    """One registry's entry of a document in its register, with its own number.
+
+    The classification columns are the register's copy of the document's, written by the
+    records services together with the document's (one function), so the register list filters
+    and counts without a join. A registration is never deleted or renumbered, only voided."""
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="registrations")
+    registry = models.ForeignKey(Registry, on_delete=models.PROTECT, related_name="registrations")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("registration number"), max_length=60)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    registered_at = models.DateTimeField(_("registered"))
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Where this registry files it, and to whom it went outside the organisation.
+    file = models.ForeignKey(File, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations")
+    external_addressees = models.CharField(_("external addressees"), max_length=500, blank=True)
+    # The registration this one records the receipt of (None for a first registration).
+    received_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="receipts"
+    )
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registry", "year", "sequence"], name="unique_registry_year_seq"),
+            models.UniqueConstraint(fields=["registry", "number"], name="unique_registry_number"),
+        ]
+        indexes = [
+            models.Index(fields=["-registered_at", "-id"], name="reg_register_order_idx"),
+            models.Index(fields=["registry", "-registered_at", "-id"], name="reg_registry_order_idx"),
+            models.Index(fields=["level", "-registered_at", "-id"], name="reg_level_order_idx"),
+            models.Index(fields=["number"], name="reg_number_idx"),
+            models.Index(fields=["level", "category_mask"], name="reg_visibility_idx"),
+        ]
+        ordering = ["-registered_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
 
 
 def encode_nations(nations: list[str] | set[str] | tuple[str, ...]) -> str:
@@ -139,26 +201,32 @@ def encode_nations(nations: list[str] | set[str] | tuple[str, ...]) -> str:
 
 
 class AccessReason(models.TextChoices):
-    """Why a person or unit has need-to-know. The later issues add copy holders, distribution
-    lists and taskers as further reasons on the same table."""
+    """Why a grantee has need-to-know. Distribution, copy holder and tasker rows come with the
+    correspondence, custody and tasker capabilities, on the same table."""
 
     ACTION = "action", _("addressee for action")
     INFO = "info", _("addressee for information")
+    REGISTRY = "registry", _("holding registry")
     GRANT = "grant", _("explicit grant")
+    DISTRIBUTION = "distribution", _("distribution")
+    COPY_HOLDER = "copy_holder", _("copy holder")
+    TASKER = "tasker", _("tasker")
 
 
 class Access(models.Model):
-    """One need-to-know row: a document and exactly one of a person or a unit, with the reason.
-
-    Staff of the registry a document is registered in need no rows: the filter compares the
-    document's own registry column, which keeps the register of a busy registry cheap to count."""
+    """One need-to-know row: a document, exactly one grantee (a person, a unit or a registry),
+    the reason, and the source that gave it ("registration:12", "grant", later "copy:7"...), so
+    that ending the source withdraws exactly that right. Revoking deletes the row; the audit
+    event keeps what it was."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="access_rows")
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    registry = models.ForeignKey(Registry, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=12, choices=AccessReason.choices)
+    source = models.CharField(max_length=40)
     granted_at = models.DateTimeField()
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -168,21 +236,44 @@ class Access(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(person__isnull=False, unit__isnull=True)
-                    | models.Q(person__isnull=True, unit__isnull=False)
+                    models.Q(person__isnull=False, unit__isnull=True, registry__isnull=True)
+                    | models.Q(person__isnull=True, unit__isnull=False, registry__isnull=True)
+                    | models.Q(person__isnull=True, unit__isnull=True, registry__isnull=False)
                 ),
                 name="access_one_grantee",
+            ),
+            # NULLs are distinct in a plain unique index, so the grantee columns are coalesced.
+            models.UniqueConstraint(
+                models.F("document"),
+                Coalesce("person", models.Value(0)),
+                Coalesce("unit", models.Value(0)),
+                Coalesce("registry", models.Value(0)),
+                models.F("reason"),
+                models.F("source"),
+                name="unique_access_source",
             ),
         ]
         indexes = [
             # The filter's probe, "does this document have a row for one of my grantees", answered
             # from the index alone (no table read per document).
-            models.Index(fields=["document", "person", "unit"], name="access_grantee_idx"),
+            models.Index(fields=["document", "person", "unit", "registry"], name="access_grantee_idx"),
+            models.Index(fields=["source"], name="access_source_idx"),
         ]
 
     def __str__(self) -> str:
-        grantee = f"person {self.person_id}" if self.person_id else f"unit {self.unit_id}"
-        return f"{self.document_id}: {grantee} ({self.reason})"
+        return f"{self.document_id}: {self.grantee_label} ({self.reason}, {self.source})"
+
+    @property
+    def grantee_label(self) -> str:
+        if self.person_id:
+            return f"@{self.person.username}" if self.person else f"person {self.person_id}"
+        if self.unit_id:
+            return self.unit.code if self.unit else f"unit {self.unit_id}"
+        return self.registry.code if self.registry else f"registry {self.registry_id}"
+
+    @property
+    def grantee(self) -> object:
+        return self.person or self.unit or self.registry
 
 
 class Version(models.Model):
@@ -204,4 +295,23 @@ class Version(models.Model):
         ordering = ["document", "number"]
 
     def __str__(self) -> str:
-        return f"{self.document.number} v{self.number} {self.filename}"
+        return f"{self.document.public_id} v{self.number} {self.filename}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's key for one creating request (the API's `Idempotency-Key`), written in the
+    same transaction as the registration it made: a retry after a lost answer finds it and gets
+    that registration back instead of a second one."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    # SHA-256 of the request body: the same key with another body is a client error.
+    fingerprint = models.CharField(max_length=64)
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="unique_idempotency_key")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.key}"

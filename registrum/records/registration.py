@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from registrum.org.models import Person, Registry, Unit
 from registrum.policy import Level, Policy, active_policy
-from registrum.records.models import Direction, File
+from registrum.records.models import Direction, Document, File, Registration
 
 FIELDS = (
     "registry",
@@ -38,6 +38,22 @@ FIELDS = (
     "downgrade_instruction",
 )
 REQUIRED = ("registry", "direction", "originator", "subject", "level")
+# What a correction may change: the description, not the classification (that is regrading)
+# nor the addressees (their need-to-know is granted and revoked).
+CORRECTABLE_FIELDS = (
+    "direction",
+    "document_date",
+    "originator",
+    "originator_reference",
+    "subject",
+    "external_addressees",
+    "file",
+    "language",
+    "pages",
+    "annexes",
+)
+# The largest counts a register accepts: beyond them the value is a typing error.
+NUMBER_LIMITS = {"pages": 100_000, "annexes": 1_000}
 LIMITS = {
     "originator": 200,
     "originator_reference": 100,
@@ -124,6 +140,44 @@ class Resolver:
         return self._files[code]
 
 
+def text_problem(value: str) -> str:
+    """Why a text cannot be stored, or "": no database keeps a NUL character (PostgreSQL refuses
+    it), and a lone surrogate (JSON's "\\ud800") is not encodable text."""
+    if "\x00" in value:
+        return _("contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("contains an invalid character (a lone surrogate)")
+    return ""
+
+
+def registration_values(registration: Registration, document: Document) -> dict[str, str]:
+    """A registration as the raw text values `parse_registration` reads (addressees left out:
+    they are need-to-know rows, not descriptive fields)."""
+    policy = active_policy()
+    return {
+        "registry": registration.registry.code,
+        "direction": registration.direction,
+        "document_date": document.document_date.isoformat() if document.document_date else "",
+        "originator": document.originator,
+        "originator_reference": document.originator_reference,
+        "subject": document.subject,
+        "subject_level": Level(document.subject_level).name,
+        "level": Level(document.level).name,
+        "categories": " ".join(policy.category_codes(document.category_mask)),
+        "releasable_to": "/".join(document.releasable_nations),
+        "action": "",
+        "info": "",
+        "external_addressees": registration.external_addressees,
+        "file": registration.file.code if registration.file else "",
+        "language": document.language,
+        "pages": "" if document.pages is None else str(document.pages),
+        "annexes": str(document.annexes),
+        "downgrade_instruction": document.downgrade_instruction,
+    }
+
+
 def _split(value: str, separators: str) -> list[str]:
     for sep in separators[1:]:
         value = value.replace(sep, separators[0])
@@ -139,9 +193,9 @@ def parse_registration(
     errors: list[tuple[str, str]] = []
     values = {name: ("" if raw.get(name) is None else str(raw.get(name)).strip()) for name in FIELDS}
     for name, value in values.items():
-        # No database stores a NUL character in text (PostgreSQL refuses it): name it, drop it.
-        if "\x00" in value:
-            errors.append((name, _("contains a NUL character")))
+        problem = text_problem(value)
+        if problem:
+            errors.append((name, problem))
             values[name] = ""
 
     for name in REQUIRED:
@@ -196,8 +250,20 @@ def parse_registration(
         except ValueError as exc:
             errors.append(("releasable_to", str(exc)))
             continue
-        if nation not in policy.community:
-            nations.append(nation)
+        if nation in policy.community:
+            # Silently dropping it would turn "RELEASABLE TO DEU" into NATO releasable.
+            errors.append(
+                (
+                    "releasable_to",
+                    _(
+                        "%(nation)s is a member nation and always has access: RELEASABLE TO names only "
+                        "the nations beyond them (e.g. AUS/NZL)"
+                    )
+                    % {"nation": nation},
+                )
+            )
+            continue
+        nations.append(nation)
 
     document_date = None
     if values["document_date"]:
@@ -221,11 +287,16 @@ def parse_registration(
     for name in numbers:
         if values[name]:
             try:
-                numbers[name] = int(values[name])
-                if numbers[name] < 0:  # type: ignore[operator]
+                number = int(values[name])
+                if number < 0:
                     raise ValueError
             except ValueError:
                 errors.append((name, _("%(value)s is not a whole number") % {"value": repr(values[name])}))
+                continue
+            if number > NUMBER_LIMITS[name]:
+                errors.append((name, _("%(value)d is more than %(limit)d") % {"value": number, "limit": NUMBER_LIMITS[name]}))
+                continue
+            numbers[name] = number
 
     addressees: dict[str, tuple[list[Unit], list[Person]]] = {}
     for name in ("action", "info"):

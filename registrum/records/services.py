@@ -1,29 +1,98 @@
-"""The register's verbs. Each checks access, runs in one transaction and audits inside it."""
+"""The register's verbs. Each asks the policy, runs in one transaction and audits inside it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.shortcuts import get_object_or_404
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registrum import audit, storage
-from registrum.org.models import Person, Registry, RegistryStaff, Role
-from registrum.policy import Action, Decision, Level, Resource, active_policy, may, may_classify
+from registrum.org.models import Person, Registry, Unit
+from registrum.policy import (
+    Action,
+    Decision,
+    Level,
+    RegistryTarget,
+    Resource,
+    active_policy,
+    may,
+)
+from registrum.policy.decision import REGISTERING_ROLES
 from registrum.records import content as content_types
-from registrum.records.models import Access, AccessReason, Document, Version, encode_nations
+from registrum.records.models import (
+    Access,
+    AccessReason,
+    Document,
+    File,
+    IdempotencyKey,
+    Registration,
+    Version,
+    encode_nations,
+)
 from registrum.records.numbering import allocate, format_number
 from registrum.records.querysets import Grantees
-from registrum.records.registration import RegistrationData
+from registrum.records.registration import (
+    CORRECTABLE_FIELDS,
+    InvalidRegistration,
+    RegistrationData,
+    parse_registration,
+    registration_values,
+    text_problem,
+)
 
-REGISTERING_ROLES = (Role.CLERK, Role.CONTROL_OFFICER)
+
+class IdempotencyConflict(Exception):
+    """The same Idempotency-Key came with a different request."""
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str
+    fingerprint: str
+
+    @classmethod
+    def of(cls, key: str | None, body: object) -> Idempotency | None:
+        if not key:
+            return None
+        problem = text_problem(key)
+        if problem or len(key) > 100:
+            raise ValidationError({"Idempotency-Key": problem or _("is longer than %(limit)d characters") % {"limit": 100}})
+        encoded = json.dumps(body, sort_keys=True, default=str, ensure_ascii=True).encode()
+        return cls(key, hashlib.sha256(encoded).hexdigest())
+
+
+def replayed_registration(person: Person, key: str, body: object) -> Registration | None:
+    """The registration an earlier request with this key made, or None if the key is new."""
+    idempotency = Idempotency.of(key, body)
+    assert idempotency is not None
+    row = IdempotencyKey.objects.filter(person=person, key=idempotency.key).select_related("registration").first()
+    if row is None:
+        return None
+    if row.fingerprint != idempotency.fingerprint:
+        raise IdempotencyConflict(_("this Idempotency-Key was already used for a different request"))
+    return get_registration_for(person, row.registration.public_id)
+
+
+def _remember(actor: Person, idempotency: Idempotency | None, registration: Registration, now: datetime) -> None:
+    if idempotency is not None:
+        IdempotencyKey.objects.create(
+            person=actor,
+            key=idempotency.key,
+            fingerprint=idempotency.fingerprint,
+            registration=registration,
+            created_at=now,
+        )
 
 
 @dataclass(frozen=True)
@@ -37,37 +106,93 @@ class Upload:
 # Reading -----------------------------------------------------------------------------------
 
 
-def get_document_for(person: Person | Any, pk: int) -> Document:
+def get_document_for(person: Person | Any, public_id: str) -> Document:
     """The one way to fetch a document: missing and not-allowed are the same 404."""
-    return get_object_or_404(Document.objects.visible_to(person), pk=pk)
+    document = Document.objects.visible_to(person).filter(public_id=str(public_id)).first()
+    if document is None:
+        raise Http404("no such document")
+    return document
+
+
+def get_registration_for(person: Person | Any, public_id: str) -> Registration:
+    """A registration the person may see (its document is visible), else the same 404."""
+    registration = (
+        Registration.objects.visible_to(person)
+        .select_related("registry", "document", "file", "registered_by", "voided_by")
+        .filter(public_id=str(public_id))
+        .first()
+    )
+    if registration is None:
+        raise Http404("no such registration")
+    return registration
+
+
+def registrations_of(person: Person | Any, document: Document) -> list[Registration]:
+    """Every registration of a document that the reader may see, oldest first."""
+    return list(
+        Registration.objects.visible_to(person)
+        .filter(document=document)
+        .select_related("registry", "registered_by", "file", "voided_by")
+        .order_by("registered_at", "id")
+    )
 
 
 def has_need_to_know(person: Person, document: Document) -> bool:
-    """The need-to-know rule evaluated in Python, for `may_read` and the property test."""
+    """The need-to-know rule evaluated in Python, for `decide` and the property test."""
     grantees = Grantees(person)
-    if document.registry_id in grantees.registry_ids:
-        return True
-    for row in Access.objects.filter(document=document).only("person_id", "unit_id"):
+    for row in Access.objects.filter(document=document).only("person_id", "unit_id", "registry_id"):
         if row.person_id == grantees.person_id:
             return True
         if row.unit_id is not None and row.unit_id in grantees.unit_ids:
             return True
+        if row.registry_id is not None and row.registry_id in grantees.registry_ids:
+            return True
     return False
 
 
-def may_read(person: Person, document: Document) -> Decision:
-    resource = Resource(
+def holding_registries(document: Document) -> frozenset[int]:
+    """Registries where the document is registered (a voided registration holds nothing)."""
+    return frozenset(
+        Registration.objects.filter(document=document, voided_at__isnull=True).values_list("registry_id", flat=True)
+    )
+
+
+def resource_for(person: Person, document: Document, registration: Registration | None = None) -> Resource:
+    return Resource(
         level=Level(document.level),
         category_mask=document.category_mask,
         releasable_to=frozenset(document.releasable_nations),
         need_to_know=has_need_to_know(person, document),
+        holding_registries=holding_registries(document),
+        registration_registry=registration.registry_id if registration else None,
+        registration_void=registration.is_void if registration else False,
     )
-    return may(active_policy(), person.subject(), Action.READ, resource, timezone.localdate())
 
 
-def get_version_for(person: Person | Any, document_pk: int, number: int) -> Version:
-    document = get_document_for(person, document_pk)
-    return get_object_or_404(Version, document=document, number=number)
+def decide(person: Person, action: Action, document: Document, registration: Registration | None = None) -> Decision:
+    """The policy's answer for one action on one document (or one of its registrations)."""
+    if not getattr(person, "is_authenticated", False):
+        return Decision(False, "not signed in")
+    resource = resource_for(person, document, registration)
+    return may(active_policy(), person.subject(), action, resource, timezone.localdate())
+
+
+def may_read(person: Person, document: Document) -> Decision:
+    return decide(person, Action.READ, document)
+
+
+def require(person: Person, action: Action, document: Document, registration: Registration | None = None) -> None:
+    decision = decide(person, action, document, registration)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def get_version_for(person: Person | Any, document_public_id: str, number: int) -> Version:
+    document = get_document_for(person, document_public_id)
+    version = Version.objects.filter(document=document, number=number).first()
+    if version is None:
+        raise Http404("no such version")
+    return version
 
 
 # Registering -------------------------------------------------------------------------------
@@ -75,45 +200,40 @@ def get_version_for(person: Person | Any, document_pk: int, number: int) -> Vers
 
 def registries_for(person: Person) -> list[Registry]:
     """Registries the person may register in: they are on the staff with a registering role."""
-    if not person.is_active or not any(person.has_role(role) for role in REGISTERING_ROLES):
+    subject = person.subject()
+    if not subject.active or not subject.roles & REGISTERING_ROLES:
         return []
-    return list(Registry.objects.filter(registrystaff__person=person).order_by("code"))
+    return list(Registry.objects.filter(pk__in=subject.registries).order_by("code"))
+
+
+def check_may_enter(actor: Person, registry: Registry, level: Level, category_mask: int) -> None:
+    """Refuse with PermissionDenied (who) or ValidationError (what), from the policy's reason."""
+    policy = active_policy()
+    today = timezone.localdate()
+    lowest = min(policy.levels)
+    who = may(
+        policy, actor.subject(), Action.REGISTER, RegistryTarget(registry.pk, Level(registry.accreditation), lowest, 0), today
+    )
+    if not who:
+        raise PermissionDenied(f"{registry.code}: {who.reason}")
+    what = may(
+        policy,
+        actor.subject(),
+        Action.REGISTER,
+        RegistryTarget(registry.pk, Level(registry.accreditation), level, category_mask),
+        today,
+    )
+    if not what:
+        raise ValidationError({"level": f"{registry.code}: {what.reason}"})
 
 
 def check_may_register(actor: Person, data: RegistrationData) -> None:
-    """Refuse with PermissionDenied (who) or ValidationError (what), naming the problem."""
-    if not actor.is_active:
-        raise PermissionDenied(_("your account is not active"))
-    if not any(actor.has_role(role) for role in REGISTERING_ROLES):
-        raise PermissionDenied(_("only registry clerks and control officers register documents"))
-    if not RegistryStaff.objects.filter(registry=data.registry, person=actor).exists():
-        raise PermissionDenied(_("you are not on the staff of registry %(code)s") % {"code": data.registry.code})
-    policy = active_policy()
-    if data.level > data.registry.accreditation:
-        accredited = policy.levels[Level(data.registry.accreditation)].marking
-        raise ValidationError(
-            {
-                "level": _("registry %(code)s is accredited only up to %(marking)s")
-                % {"code": data.registry.code, "marking": accredited}
-            }
-        )
-    decision = may_classify(policy, actor.subject(), data.level, data.category_mask, timezone.localdate())
-    if not decision:
-        raise ValidationError({"level": decision.reason})
+    check_may_enter(actor, data.registry, data.level, data.category_mask)
 
 
-def document_fields(
-    actor: Person, data: RegistrationData, *, sequence: int, year: int, now: datetime
-) -> dict[str, Any]:
-    """The register entry's columns (by attribute name), shared by one registration and imports."""
+def document_fields(data: RegistrationData, *, now: datetime) -> dict[str, Any]:
+    """The document's columns (by attribute name), shared by one registration and imports."""
     return {
-        "registry_id": data.registry.pk,
-        "year": year,
-        "sequence": sequence,
-        "number": format_number(data.registry, year, sequence, data.direction),
-        "direction": data.direction,
-        "registered_at": now,
-        "registered_by_id": actor.pk,
         "originator": data.originator,
         "originator_reference": data.originator_reference,
         "document_date": data.document_date,
@@ -122,22 +242,58 @@ def document_fields(
         "level": int(data.level),
         "category_mask": data.category_mask,
         "releasable_to": encode_nations(data.releasable_to),
-        "external_addressees": data.external_addressees,
-        "file_id": data.file.pk if data.file else None,
         "language": data.language,
         "pages": data.pages,
         "annexes": data.annexes,
         "downgrade_instruction": data.downgrade_instruction,
+        "created_at": now,
     }
 
 
-def build_document(actor: Person, data: RegistrationData, *, sequence: int, year: int, now: datetime) -> Document:
-    return Document(**document_fields(actor, data, sequence=sequence, year=year, now=now))
+def classification_of(document: Document | Mapping[str, Any]) -> dict[str, Any]:
+    """The register's copy of a document's classification: the only place it is taken from."""
+    if isinstance(document, Document):
+        return {
+            "level": document.level,
+            "category_mask": document.category_mask,
+            "releasable_to": document.releasable_to,
+        }
+    return {name: document[name] for name in ("level", "category_mask", "releasable_to")}
+
+
+def registration_fields(
+    actor: Person,
+    registry: Registry,
+    *,
+    direction: str,
+    classification: Mapping[str, Any],
+    sequence: int,
+    year: int,
+    now: datetime,
+    file: File | None = None,
+    external_addressees: str = "",
+) -> dict[str, Any]:
+    """A registration's columns (by attribute name), shared by one registration and imports."""
+    return {
+        **classification,
+        "registry_id": registry.pk,
+        "year": year,
+        "sequence": sequence,
+        "number": format_number(registry, year, sequence, direction),
+        "direction": direction,
+        "registered_at": now,
+        "registered_by_id": actor.pk,
+        "file_id": file.pk if file else None,
+        "external_addressees": external_addressees,
+    }
+
+
+def registration_source(registration_id: int) -> str:
+    return f"registration:{registration_id}"
 
 
 def need_to_know_grants(data: RegistrationData) -> list[tuple[str, str, int]]:
-    """The need-to-know a registration creates, as (reason, grantee column, id): every addressee.
-    (The registering registry's staff see it through the document's own registry column.)"""
+    """The addressees' need-to-know a registration creates, as (reason, grantee column, id)."""
     grants: list[tuple[str, str, int]] = []
     for reason, units, persons in (
         (AccessReason.ACTION.value, data.action_units, data.action_persons),
@@ -148,52 +304,270 @@ def need_to_know_grants(data: RegistrationData) -> list[tuple[str, str, int]]:
     return grants
 
 
-def access_rows(actor: Person, document: Document, data: RegistrationData, now: datetime) -> list[Access]:
-    return [
-        Access(document=document, reason=reason, granted_at=now, granted_by=actor, **{column: pk})
-        for reason, column, pk in need_to_know_grants(data)
-    ]
-
-
 def _unique(items: Iterable[Any]) -> list[Any]:
     return list({item.pk: item for item in items}.values())
 
 
-def register_document(actor: Person, data: RegistrationData, *, upload: Upload | None = None) -> Document:
-    """Enter a document in a registry's register, with its first version if content is given.
+def register_document_once(
+    actor: Person, data: RegistrationData, *, idempotency: Idempotency | None
+) -> tuple[Registration, bool]:
+    """Register, or return what an earlier request with the same key registered (a client that
+    lost the answer retries). Returns (registration, created)."""
+    try:
+        return register_document(actor, data, idempotency=idempotency), True
+    except IntegrityError:
+        if idempotency is None:
+            raise
+        # A concurrent request with the same key committed first: this one rolled back whole.
+        row = IdempotencyKey.objects.filter(person=actor, key=idempotency.key).first()
+        if row is None:
+            raise
+        if row.fingerprint != idempotency.fingerprint:
+            raise IdempotencyConflict(_("this Idempotency-Key was already used for a different request")) from None
+        replayed = get_registration_for(actor, row.registration.public_id)
+        return replayed, False
 
-    The content is stored first (outside the transaction, it can be large) and removed again if
-    the registration fails, so a failure leaves no number used and nothing stored.
+
+def register_document(
+    actor: Person, data: RegistrationData, *, upload: Upload | None = None, idempotency: Idempotency | None = None
+) -> Registration:
+    """Enter a new document in a registry's register, with its first version if content is given.
+
+    Content is stored first (outside the transaction, it can be large). If the registration then
+    fails, the content stays unreferenced and `registrum storage check --repair` removes it after
+    its grace period: deleting it here could remove bytes a concurrent registration shares.
     """
     check_may_register(actor, data)
     if upload is None:
-        return _register(actor, data, None)
+        return _register(actor, data, None, idempotency)
     media_type, warning = _inspect_upload(upload)
-    with storage.staged(upload.stream, max_bytes=settings.REGISTRUM_MAX_UPLOAD_BYTES) as blob:
-        return _register(actor, data, (upload, media_type, warning, blob))
+    blob = storage.get_store().put(upload.stream, max_bytes=settings.REGISTRUM_MAX_UPLOAD_BYTES)
+    return _register(actor, data, (upload, media_type, warning, blob), idempotency)
 
 
 @transaction.atomic(durable=True)
 def _register(
-    actor: Person, data: RegistrationData, content: tuple[Upload, str, str, storage.StoredBlob] | None
-) -> Document:
+    actor: Person,
+    data: RegistrationData,
+    content: tuple[Upload, str, str, storage.StoredBlob] | None,
+    idempotency: Idempotency | None,
+) -> Registration:
     now = timezone.now()
     year = timezone.localdate(now).year
-    sequence = allocate(data.registry, year)
-    document = build_document(actor, data, sequence=sequence, year=year, now=now)
-    document.save()
-    Access.objects.bulk_create(access_rows(actor, document, data, now))
+    document = Document.objects.create(**document_fields(data, now=now))
+    registration = _enter(
+        actor,
+        document,
+        data.registry,
+        direction=data.direction,
+        now=now,
+        year=year,
+        file=data.file,
+        external_addressees=data.external_addressees,
+    )
+    source = registration_source(registration.pk)
+    Access.objects.bulk_create(
+        Access(
+            document=document, reason=reason, source=source, granted_at=now, granted_by=actor, **{column: pk}
+        )
+        for reason, column, pk in need_to_know_grants(data)
+    )
     audit.record(
         actor,
         "records.document_registered",
         document,
-        summary=f"{document.number} registered in {data.registry.code}",
-        data={"level": int(data.level), "direction": data.direction},
+        summary=f"{registration.number} registered in {data.registry.code}",
+        data={
+            "number": registration.number,
+            "registry": data.registry.code,
+            "level": int(data.level),
+            "direction": data.direction,
+        },
     )
     if content is not None:
         upload, media_type, warning, blob = content
         _add_version(actor, document, upload, media_type, warning, blob, now)
-    return document
+    _remember(actor, idempotency, registration, now)
+    return registration
+
+
+def _enter(
+    actor: Person,
+    document: Document,
+    registry: Registry,
+    *,
+    direction: str,
+    now: datetime,
+    year: int,
+    file: File | None,
+    external_addressees: str,
+    received_from: Registration | None = None,
+) -> Registration:
+    """A registration with the next number of the registry's year, and the registry's need-to-know."""
+    sequence = allocate(registry, year)
+    registration = Registration.objects.create(
+        document=document,
+        received_from=received_from,
+        **registration_fields(
+            actor,
+            registry,
+            direction=direction,
+            classification=classification_of(document),
+            sequence=sequence,
+            year=year,
+            now=now,
+            file=file,
+            external_addressees=external_addressees,
+        ),
+    )
+    Access.objects.create(
+        document=document,
+        registry=registry,
+        reason=AccessReason.REGISTRY,
+        source=registration_source(registration.pk),
+        granted_at=now,
+        granted_by=actor,
+    )
+    return registration
+
+
+def find_known_documents(person: Person, text: str) -> list[Document]:
+    """Documents the person may see whose registration number or originator's reference is
+    exactly `text`: what a receiving registry types from the copy in its hands."""
+    text = text.strip()
+    if not text or "\x00" in text:
+        return []
+    numbered = Registration.objects.filter(number__iexact=text).values("document_id")
+    return list(
+        Document.objects.visible_to(person)
+        .filter(Q(pk__in=numbered) | Q(originator_reference__iexact=text))
+        .order_by("-created_at", "-id")[:20]
+    )
+
+
+def register_receipt(
+    actor: Person,
+    document_public_id: str,
+    *,
+    registry: Registry,
+    direction: str = "IN",
+    file: File | None = None,
+    external_addressees: str = "",
+    idempotency: Idempotency | None = None,
+) -> Registration:
+    """A registry records in its own register the receipt of a document already known, without
+    re-typing it: the new registration points to the document and gets the registry's number."""
+    with transaction.atomic(durable=True):
+        document = get_document_for(actor, document_public_id)
+        check_may_enter(actor, registry, Level(document.level), document.category_mask)
+        if direction not in ("IN", "OUT", "INT"):
+            raise ValidationError({"direction": _("unknown direction %(code)s (use IN, OUT or INT)") % {"code": repr(direction)}})
+        if Registration.objects.filter(document=document, registry=registry, voided_at__isnull=True).exists():
+            raise ValidationError(
+                {"registry": _("the document is already registered in %(code)s") % {"code": registry.code}}
+            )
+        now = timezone.now()
+        first = (
+            Registration.objects.filter(document=document, voided_at__isnull=True).order_by("registered_at", "id").first()
+        )
+        registration = _enter(
+            actor,
+            document,
+            registry,
+            direction=direction,
+            now=now,
+            year=timezone.localdate(now).year,
+            file=file,
+            external_addressees=external_addressees,
+            received_from=first,
+        )
+        audit.record(
+            actor,
+            "records.receipt_registered",
+            document,
+            summary=f"receipt registered in {registry.code} as {registration.number}",
+            data={
+                "number": registration.number,
+                "registry": registry.code,
+                "received_from": first.number if first else "",
+                "direction": direction,
+            },
+        )
+        _remember(actor, idempotency, registration, now)
+        return registration
+
+
+# Correcting and voiding ---------------------------------------------------------------------
+
+
+def correct_registration(actor: Person, registration_public_id: str, changes: Mapping[str, object]) -> Registration:
+    """Correct a registration's descriptive fields. Classification is not corrected here (that
+    is regrading, with its own authority). Before and after go into the audit event; a refused
+    correction changes nothing."""
+    unknown = sorted(set(changes) - set(CORRECTABLE_FIELDS))
+    if unknown:
+        raise InvalidRegistration(
+            [(name, _("cannot be corrected (correctable: %(fields)s)") % {"fields": ", ".join(CORRECTABLE_FIELDS)}) for name in unknown]
+        )
+    with transaction.atomic(durable=True):
+        registration = get_registration_for(actor, registration_public_id)
+        document = Document.objects.select_for_update().get(pk=registration.document_id)
+        registration = Registration.objects.select_for_update().select_related("registry", "file").get(pk=registration.pk)
+        require(actor, Action.CORRECT, document, registration)
+        current = registration_values(registration, document)
+        proposed = {**current, **{name: "" if value is None else str(value) for name, value in changes.items()}}
+        data = parse_registration(proposed)
+        before: dict[str, str] = {}
+        after: dict[str, str] = {}
+        for name in CORRECTABLE_FIELDS:
+            if current[name] != proposed[name].strip():
+                before[name], after[name] = current[name], proposed[name].strip()
+        if not after:
+            raise ValidationError({"": _("nothing to correct: every value is as registered")})
+        fields = document_fields(data, now=document.created_at)
+        for name in ("originator", "originator_reference", "document_date", "subject", "language", "pages", "annexes"):
+            setattr(document, name, fields[name])
+        document.save()
+        registration.direction = data.direction
+        registration.file = data.file
+        registration.external_addressees = data.external_addressees
+        registration.save(update_fields=["direction", "file", "external_addressees"])
+        audit.record(
+            actor,
+            "records.registration_corrected",
+            document,
+            summary=f"{registration.number} corrected: {', '.join(sorted(after))}",
+            data={"number": registration.number, "before": before, "after": after},
+        )
+        return registration
+
+
+def void_registration(actor: Person, registration_public_id: str, reason: str) -> Registration:
+    """Void a registration: it stays in the register, marked VOID, with its number."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("give the reason for voiding")})
+    if len(reason) > 300 or "\x00" in reason:
+        raise ValidationError({"reason": _("is longer than %(limit)d characters") % {"limit": 300}})
+    with transaction.atomic(durable=True):
+        registration = get_registration_for(actor, registration_public_id)
+        registration = Registration.objects.select_for_update().select_related("registry").get(pk=registration.pk)
+        require(actor, Action.VOID, registration.document, registration)
+        registration.voided_at = timezone.now()
+        registration.voided_by = actor
+        registration.void_reason = reason
+        registration.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        audit.record(
+            actor,
+            "records.registration_voided",
+            registration.document,
+            summary=f"{registration.number} voided: {reason}",
+            data={"number": registration.number, "reason": reason},
+        )
+        return registration
+
+
+# Versions -----------------------------------------------------------------------------------
 
 
 def _inspect_upload(upload: Upload) -> tuple[str, str]:
@@ -213,10 +587,13 @@ def _add_version(
     blob: storage.StoredBlob,
     now: datetime,
 ) -> Version:
-    last = Version.objects.select_for_update().filter(document=document).order_by("-number").first()
+    # The document row is locked first, so concurrent uploads to one document queue for the
+    # next number instead of colliding on it (there is no version row to lock before the first).
+    Document.objects.select_for_update().filter(pk=document.pk).values_list("pk", flat=True).get()
+    last = Version.objects.filter(document=document).order_by("-number").values_list("number", flat=True).first()
     version = Version.objects.create(
         document=document,
-        number=(last.number + 1) if last else 1,
+        number=(last or 0) + 1,
         filename=upload.filename[-255:],
         media_type=media_type,
         size=blob.size,
@@ -229,82 +606,177 @@ def _add_version(
         actor,
         "records.version_added",
         document,
-        summary=f"version {version.number} ({upload.filename}) added to {document.number}",
-        data={"sha256": blob.sha256, "size": blob.size, "warning": warning},
+        summary=f"version {version.number} ({upload.filename}) added",
+        data={"version": version.number, "filename": upload.filename[-255:], "sha256": blob.sha256, "size": blob.size, "warning": warning},
     )
     return version
 
 
-def is_holding_registry_staff(actor: Person, document: Document) -> bool:
-    return RegistryStaff.objects.filter(registry_id=document.registry_id, person=actor).exists()
-
-
-def check_may_add_version(actor: Person, document: Document) -> None:
-    """Content is added by the registry that holds the document, or by whoever registered it."""
-    if document.registered_by_id == actor.pk:
-        return
-    if any(actor.has_role(role) for role in REGISTERING_ROLES) and is_holding_registry_staff(actor, document):
-        return
-    raise PermissionDenied(_("only the holding registry adds versions to a document"))
-
-
-def add_version(actor: Person, document_pk: int, upload: Upload) -> Version:
-    document = get_document_for(actor, document_pk)  # 404 before anything else: no existence leak
-    check_may_add_version(actor, document)
+def add_version(actor: Person, document_public_id: str, upload: Upload) -> Version:
+    document = get_document_for(actor, document_public_id)  # 404 before anything else: no existence leak
+    require(actor, Action.ADD_VERSION, document)
     media_type, warning = _inspect_upload(upload)
-    with (
-        storage.staged(upload.stream, max_bytes=settings.REGISTRUM_MAX_UPLOAD_BYTES) as blob,
-        transaction.atomic(durable=True),
-    ):
+    blob = storage.get_store().put(upload.stream, max_bytes=settings.REGISTRUM_MAX_UPLOAD_BYTES)
+    with transaction.atomic(durable=True):
         return _add_version(actor, document, upload, media_type, warning, blob, timezone.now())
 
 
 @transaction.atomic(durable=True)
-def open_version(actor: Person, document_pk: int, number: int) -> tuple[Version, BinaryIO]:
+def open_version(actor: Person, document_public_id: str, number: int) -> tuple[Version, BinaryIO]:
     """Hand out content and record who took it: reading classified content is audited."""
-    version = get_version_for(actor, document_pk, number)
+    version = get_version_for(actor, document_public_id, number)
     stream = storage.get_store().open(version.sha256)
     audit.record(
         actor,
         "records.version_downloaded",
         version.document,
-        summary=f"{actor.username} downloaded version {version.number} of {version.document.number}",
+        summary=f"{actor.username} downloaded version {version.number}",
+        data={"version": version.number, "filename": version.filename},
     )
     return version, stream
 
 
-def can_grant(actor: Person, document: Document) -> bool:
-    """Need-to-know is granted by the staff of the registry that holds the document."""
-    return is_holding_registry_staff(actor, document)
+# Need-to-know -------------------------------------------------------------------------------
+
+GRANT_SOURCE = "grant"
 
 
-@transaction.atomic(durable=True)
-def grant_access(actor: Person, document_pk: int, *, person: Person, note: str = "") -> Access:
-    """An explicit need-to-know grant, by the holding registry. It does not lift clearance,
-    briefing or releasability: the grantee still needs all of those."""
-    document = get_document_for(actor, document_pk)
-    if not can_grant(actor, document):
-        raise PermissionDenied(_("only staff of the holding registry grant need-to-know"))
-    row = Access.objects.create(
-        document=document, person=person, reason=AccessReason.GRANT, granted_at=timezone.now(), granted_by=actor
-    )
-    audit.record(
-        actor,
-        "records.access_granted",
-        document,
-        summary=f"need-to-know on {document.number} granted to {person.username}",
-        data={"note": note[:200]},
-    )
-    return row
+@dataclass(frozen=True)
+class GrantResult:
+    row: Access
+    created: bool
+    # Why the grantee still cannot read the document (clearance, briefing, nationality), or "".
+    still_refused: str
+
+
+def _grantee_kwargs(person: Person | None, unit: Unit | None, registry: Registry | None) -> dict[str, Any]:
+    given = {name: value for name, value in (("person", person), ("unit", unit), ("registry", registry)) if value}
+    if len(given) != 1:
+        raise ValidationError({"grantee": _("name exactly one grantee: a person, a unit or a registry")})
+    return given
+
+
+def _grantee_label(grantee: dict[str, Any]) -> str:
+    if "person" in grantee:
+        return f"@{grantee['person'].username}"
+    return str(next(iter(grantee.values())).code)
+
+
+def grant_access(
+    actor: Person,
+    document_public_id: str,
+    *,
+    person: Person | None = None,
+    unit: Unit | None = None,
+    registry: Registry | None = None,
+    note: str = "",
+) -> GrantResult:
+    """An explicit need-to-know grant, by staff of a holding registry. It does not lift
+    clearance, briefing or releasability: a person who still could not read the document is
+    named with the policy's reason, so the granter knows."""
+    grantee = _grantee_kwargs(person, unit, registry)
+    with transaction.atomic(durable=True):
+        document = get_document_for(actor, document_public_id)
+        require(actor, Action.GRANT, document)
+        now = timezone.now()
+        row, created = Access.objects.get_or_create(
+            document=document,
+            reason=AccessReason.GRANT,
+            source=GRANT_SOURCE,
+            person=grantee.get("person"),
+            unit=grantee.get("unit"),
+            registry=grantee.get("registry"),
+            defaults={"granted_at": now, "granted_by": actor},
+        )
+        still_refused = ""
+        if person is not None:
+            decision = may_read(person, document)
+            still_refused = "" if decision else decision.reason
+        if created:
+            audit.record(
+                actor,
+                "records.access_granted",
+                document,
+                summary=f"need-to-know granted to {_grantee_label(grantee)}",
+                data={"grantee": _grantee_label(grantee), "note": note[:200], "still_refused": still_refused},
+            )
+        return GrantResult(row, created, still_refused)
+
+
+def revoke_access(
+    actor: Person,
+    document_public_id: str,
+    *,
+    person: Person | None = None,
+    unit: Unit | None = None,
+    registry: Registry | None = None,
+    reason: str = AccessReason.GRANT,
+    source: str = GRANT_SOURCE,
+) -> None:
+    """Withdraw one need-to-know row, exactly the one its source gave. The holding registry's
+    own rows end only with the registration (they are what makes it the holding registry)."""
+    grantee = _grantee_kwargs(person, unit, registry)
+    if reason == AccessReason.REGISTRY:
+        raise ValidationError({"reason": _("a holding registry's need-to-know ends only with its registration")})
+    with transaction.atomic(durable=True):
+        document = get_document_for(actor, document_public_id)
+        require(actor, Action.REVOKE, document)
+        row = (
+            Access.objects.select_for_update()
+            .filter(
+                document=document,
+                reason=reason,
+                source=source,
+                person=grantee.get("person"),
+                unit=grantee.get("unit"),
+                registry=grantee.get("registry"),
+            )
+            .first()
+        )
+        if row is None:
+            raise ValidationError({"grantee": _("%(grantee)s has no such need-to-know") % {"grantee": _grantee_label(grantee)}})
+        row.delete()
+        audit.record(
+            actor,
+            "records.access_revoked",
+            document,
+            summary=f"need-to-know of {_grantee_label(grantee)} ({reason}) revoked",
+            data={"grantee": _grantee_label(grantee), "reason": reason, "source": source},
+        )
 
 
 def find_person(username: str) -> Person:
     """An active account by username, for faces that name people; a clear error if none."""
-    person = Person.objects.filter(username=username.strip().lstrip("@"), is_active=True).first()
+    name = username.strip().lstrip("@")
+    if "\x00" in name:
+        raise ValidationError({"username": _("contains a NUL character")})
+    person = Person.objects.filter(username=name, is_active=True).first()
     if person is None:
         raise ValidationError({"username": _("no active account %(username)s") % {"username": repr(username)}})
     return person
 
 
-def history_for(person: Person, document_pk: int) -> Any:
-    return audit.history_of(get_document_for(person, document_pk))
+def find_grantee(code: str) -> dict[str, Any]:
+    """A grantee named as faces name them: @username, a unit code or a registry code."""
+    code = code.strip()
+    if "\x00" in code:
+        raise ValidationError({"grantee": _("contains a NUL character")})
+    if code.startswith("@"):
+        return {"person": find_person(code)}
+    registry = Registry.objects.filter(code__iexact=code).first()
+    if registry is not None:
+        return {"registry": registry}
+    unit = Unit.objects.filter(code__iexact=code).first()
+    if unit is not None:
+        return {"unit": unit}
+    person = Person.objects.filter(username=code, is_active=True).first()
+    if person is not None:
+        return {"person": person}
+    raise ValidationError(
+        {"grantee": _("unknown grantee %(code)s (a person @username, a unit or a registry code)") % {"code": repr(code)}}
+    )
+
+
+def history_for(person: Person, document_public_id: str) -> Any:
+    return audit.history_of(get_document_for(person, document_public_id))
+

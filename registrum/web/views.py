@@ -1,18 +1,20 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from registrum.org.requests import PersonRequest
 from registrum.records import services as records
-from registrum.records.models import Document
+from registrum.records.models import Registration
 
 
-@login_required
 def home(request: PersonRequest) -> HttpResponse:
     person = request.user
-    recent = list(Document.objects.visible_to(person).select_related("registry").order_by("-registered_at", "-id")[:15])
+    recent = list(
+        Registration.objects.visible_to(person).select_related("registry", "document").order_by("-registered_at", "-id")[
+            :15
+        ]
+    )
     return render(
         request,
         "web/home.html",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import pgettext_lazy
 
 from registrum.policy import Level, active_policy
 from registrum.policy.model import LevelStyle
@@ -23,3 +24,16 @@ def level_abbreviation(level: int) -> str:
 @register.filter
 def level_marking(level: int) -> str:
     return active_policy().levels[Level(level)].marking
+
+
+# The register's direction column, abbreviated in the reader's language.
+DIRECTION_ABBREVIATIONS = {
+    "IN": pgettext_lazy("direction abbreviation", "IN"),
+    "OUT": pgettext_lazy("direction abbreviation", "OUT"),
+    "INT": pgettext_lazy("direction abbreviation", "INT"),
+}
+
+
+@register.filter
+def direction_abbreviation(code: str) -> str:
+    return str(DIRECTION_ABBREVIATIONS.get(code, code))

@@ -1,0 +1,48 @@
+"""Audit events as a reader reads them: rendered from their structured data in the reader's
+language, not from the English summary stored with them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from registrum.records.models import Direction
+
+
+def _direction(code: object) -> str:
+    try:
+        return str(Direction(str(code)).label)
+    except ValueError:
+        return str(code)
+
+
+_RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "records.document_registered": lambda d: _("Registered in %(registry)s as %(number)s (%(direction)s)")
+    % {"registry": d["registry"], "number": d["number"], "direction": _direction(d["direction"])},
+    "records.receipt_registered": lambda d: _("Receipt registered in %(registry)s as %(number)s")
+    % {"registry": d["registry"], "number": d["number"]},
+    "records.registration_corrected": lambda d: _("%(number)s corrected: %(fields)s")
+    % {"number": d["number"], "fields": ", ".join(sorted(d["after"]))},
+    "records.registration_voided": lambda d: _("%(number)s voided: %(reason)s")
+    % {"number": d["number"], "reason": d["reason"]},
+    "records.version_added": lambda d: _("Version %(version)s added (%(filename)s)")
+    % {"version": d["version"], "filename": d["filename"]},
+    "records.version_downloaded": lambda d: _("Version %(version)s downloaded")
+    % {"version": d["version"]},
+    "records.access_granted": lambda d: _("Need-to-know granted to %(grantee)s") % {"grantee": d["grantee"]},
+    "records.access_revoked": lambda d: _("Need-to-know of %(grantee)s revoked") % {"grantee": d["grantee"]},
+}
+
+
+def describe(event: Any) -> str:
+    """One history line in the active language; an event this version cannot render shows its
+    stored summary rather than nothing."""
+    render = _RENDERERS.get(event.event)
+    if render is None or not isinstance(event.data, dict):
+        return str(event.summary)
+    try:
+        return render(event.data)
+    except (KeyError, TypeError, ValueError):
+        return str(event.summary)

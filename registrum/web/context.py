@@ -1,0 +1,16 @@
+"""What the menu offers: only what the person may use, as the policy says (faces never decide)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from registrum.records import services as records
+
+
+def menu(request: HttpRequest) -> dict[str, Any]:
+    person = getattr(request, "user", None)
+    if person is None or not person.is_authenticated:
+        return {"menu": {"register": False}}
+    return {"menu": {"register": bool(records.registries_for(person))}}
