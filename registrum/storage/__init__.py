@@ -2,6 +2,12 @@
 
 Callers never touch files. `put` streams in (bounded memory), fingerprints and stores; `open`
 streams out. Encryption at rest (the security issue) wraps a store without changing callers.
+
+Content is stored before the change that refers to it commits, and is never removed when that
+change fails: identical bytes have one digest, so a concurrent change may already refer to them.
+What a failure or a killed process leaves is unreferenced content; whoever knows the references
+lists it with `iter_blobs` and removes it, after a grace period, with `discard` (and leftover
+temporary files with `sweep_tmp`).
 """
 
 from __future__ import annotations
@@ -11,12 +17,14 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 __all__ = [
+    "BlobInfo",
     "BlobNotFound",
     "ContentStore",
     "ContentTooLarge",
@@ -58,6 +66,12 @@ class StoredBlob:
     created: bool  # False when identical content was already stored (deduplicated)
 
 
+class BlobInfo(NamedTuple):
+    sha256: str
+    mtime: float  # when it was last stored: a put of identical content refreshes it
+    size: int
+
+
 class ReadableStream(Protocol):
     """What content arrives as: an open file, an upload, a BytesIO."""
 
@@ -70,10 +84,17 @@ class ContentStore(Protocol):
     def open(self, sha256: str) -> BinaryIO: ...
     def exists(self, sha256: str) -> bool: ...
     def delete(self, sha256: str) -> None: ...
+    def iter_blobs(self) -> Iterator[BlobInfo]: ...
+    def discard(self, sha256: str, *, stored_before: float, keep: Callable[[str], bool]) -> bool: ...
+    def sweep_tmp(self, *, older_than: float) -> list[str]: ...
+
+
+def _is_hex(name: str, length: int = 64) -> bool:
+    return len(name) == length and all(c in "0123456789abcdef" for c in name)
 
 
 def _check_digest(sha256: str) -> str:
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+    if not _is_hex(sha256):
         raise BlobNotFound(sha256)
     return sha256
 
@@ -106,8 +127,11 @@ class LocalContentStore:
                 os.fsync(out.fileno())
             digest = hasher.hexdigest()
             final = self._path(digest)
-            if final.exists():
+            try:
+                os.utime(final)  # stored again now: a sweep's grace period starts over
                 return StoredBlob(digest, size, created=False)
+            except FileNotFoundError:
+                pass  # not stored, or set aside by `discard` this instant: store it afresh
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp_name, final)
             return StoredBlob(digest, size, created=True)
@@ -131,12 +155,89 @@ class LocalContentStore:
         with contextlib.suppress(FileNotFoundError):
             self._path(sha256).unlink()
 
+    def iter_blobs(self) -> Iterator[BlobInfo]:
+        """Every stored blob, in digest order; anything else in the folder is ignored."""
+        for first in _sorted_dirs(self.root):
+            for second in _sorted_dirs(first):
+                for entry in sorted(os.scandir(second), key=lambda e: e.name):
+                    name = entry.name
+                    if _is_hex(name) and name[:2] == first.name and name[2:4] == second.name:
+                        with contextlib.suppress(FileNotFoundError):
+                            st = entry.stat()
+                            yield BlobInfo(name, st.st_mtime, st.st_size)
+
+    def discard(self, sha256: str, *, stored_before: float, keep: Callable[[str], bool]) -> bool:
+        """Remove a blob last stored before `stored_before` (a time.time() value) unless
+        `keep(sha256)` says otherwise; True if it was removed.
+
+        The blob is first set aside (renamed), then judged: a concurrent `put` of the same bytes
+        either came before and refreshed its time (kept), or comes after and stores a fresh copy
+        that this never touches. `keep` is asked last, so a reference committed meanwhile counts.
+        """
+        final = self._path(sha256)
+        held = self.root / "held" / sha256
+        held.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(final, held)
+        except FileNotFoundError:
+            return False
+        try:
+            if held.stat().st_mtime < stored_before and not keep(sha256):
+                held.unlink()
+                return True
+        except FileNotFoundError:
+            return False  # another sweep put it back meanwhile
+        except BaseException:
+            self._put_back(held, final)
+            raise
+        self._put_back(held, final)
+        return False
+
+    @staticmethod
+    def _put_back(held: Path, final: Path) -> None:
+        try:
+            os.link(held, final)  # never over a fresh copy stored meanwhile (same bytes anyway)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            held.unlink()
+
+    def sweep_tmp(self, *, older_than: float) -> list[str]:
+        """Remove temporary files (uploads a killed process left half-written) last written
+        before `older_than`, and put back blobs an interrupted `discard` left set aside.
+        Returns the names of the removed files."""
+        for held in sorted((self.root / "held").glob("*")):
+            if _is_hex(held.name):
+                self._put_back(held, self._path(held.name))
+        removed: list[str] = []
+        tmp_dir = self.root / "tmp"
+        for path in sorted(tmp_dir.glob("*")) if tmp_dir.is_dir() else []:
+            with contextlib.suppress(FileNotFoundError):
+                if path.is_file() and path.stat().st_mtime < older_than:
+                    path.unlink()
+                    removed.append(path.name)
+        return removed
+
+
+def _sorted_dirs(parent: Path) -> list[Path]:
+    try:
+        entries = list(os.scandir(parent))
+    except FileNotFoundError:
+        return []
+    return sorted(
+        (Path(e.path) for e in entries if e.is_dir() and _is_hex(e.name, 2)),
+        key=lambda p: p.name,
+    )
+
 
 class MemoryContentStore:
     """For tests that want no files; same contract as the local store."""
 
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
+        self.stored_at: dict[str, float] = {}
 
     def put(self, stream: ReadableStream, *, max_bytes: int | None = None) -> StoredBlob:
         data = bytearray()
@@ -147,6 +248,7 @@ class MemoryContentStore:
         digest = hashlib.sha256(data).hexdigest()
         created = digest not in self.blobs
         self.blobs.setdefault(digest, bytes(data))
+        self.stored_at[digest] = time.time()
         return StoredBlob(digest, len(data), created)
 
     def open(self, sha256: str) -> BinaryIO:
@@ -160,6 +262,20 @@ class MemoryContentStore:
 
     def delete(self, sha256: str) -> None:
         self.blobs.pop(sha256, None)
+        self.stored_at.pop(sha256, None)
+
+    def iter_blobs(self) -> Iterator[BlobInfo]:
+        for digest in sorted(self.blobs):
+            yield BlobInfo(digest, self.stored_at[digest], len(self.blobs[digest]))
+
+    def discard(self, sha256: str, *, stored_before: float, keep: Callable[[str], bool]) -> bool:
+        if sha256 not in self.blobs or self.stored_at[sha256] >= stored_before or keep(sha256):
+            return False
+        self.delete(sha256)
+        return True
+
+    def sweep_tmp(self, *, older_than: float) -> list[str]:
+        return []  # nothing is ever half-written in memory
 
 
 _store: ContentStore | None = None
@@ -182,13 +298,8 @@ def set_store(store: ContentStore | None) -> None:
 
 @contextlib.contextmanager
 def staged(stream: ReadableStream, *, max_bytes: int | None = None) -> Iterator[StoredBlob]:
-    """Store content for a change that may still fail: if the block raises, a blob this call
-    created is removed again, so a failed registration leaves nothing stored."""
-    store = get_store()
-    blob = store.put(stream, max_bytes=max_bytes)
-    try:
-        yield blob
-    except BaseException:
-        if blob.created:
-            store.delete(blob.sha256)
-        raise
+    """Store content for a change that may still fail. If the block raises, nothing is removed:
+    between `put` and the failure a concurrent change may have stored the same bytes (same
+    digest) and committed a reference to them. The content left unreferenced is swept after a
+    grace period by `registrum storage check --repair`."""
+    yield get_store().put(stream, max_bytes=max_bytes)

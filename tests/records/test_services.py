@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
@@ -98,22 +99,54 @@ def test_nobody_registers_above_their_clearance_or_briefings(world):
         world.register(level=Level.NS, category_mask=1)
 
 
-def test_registration_that_fails_half_way_uses_no_number_and_stores_nothing(world, pdf_upload):
+def test_registration_that_fails_half_way_uses_no_number_and_references_nothing(world, pdf_upload, sample_pdf):
     store = storage.get_store()
     # subject classified above the document: refused by the database after the number was taken
     with pytest.raises(IntegrityError):
         world.register(level=Level.NR, subject_level=Level.NS, upload=pdf_upload)
     assert not Document.objects.exists()
     assert not Version.objects.exists()
-    assert not any((store.root).rglob("*/*/*"))
+    # The content stays, unreferenced, for `registrum storage check --repair` to sweep: removing
+    # it here could remove what a concurrent registration of the same bytes just committed.
+    assert [blob.sha256 for blob in store.iter_blobs()] == [hashlib.sha256(sample_pdf).hexdigest()]
     assert not events("records.document_registered").exists()
     document = world.register(level=Level.NR)
     assert document.sequence == 1  # the failed attempt's number was handed back
 
 
-def test_content_is_stored_by_fingerprint_and_reads_back(world, pdf_upload, sample_pdf):
-    import hashlib
+class RacingStore(storage.LocalContentStore):
+    """A real store on disk that, once, lets another registration run and commit right after
+    content has been stored: the window between `put` and the failing transaction."""
 
+    def __init__(self, root, meanwhile):
+        super().__init__(root)
+        self.meanwhile = meanwhile
+
+    def put(self, stream, *, max_bytes=None):
+        blob = super().put(stream, max_bytes=max_bytes)
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        return blob
+
+
+def test_failed_registration_keeps_content_a_concurrent_registration_committed(world, sample_pdf, tmp_path):
+    committed = []
+
+    def concurrent_registration():
+        upload = services.Upload("same.pdf", io.BytesIO(sample_pdf))
+        committed.append(world.register(level=Level.NS, upload=upload))
+
+    storage.set_store(RacingStore(tmp_path / "racing", concurrent_registration))
+    doomed = services.Upload("doomed.pdf", io.BytesIO(sample_pdf))
+    with pytest.raises(IntegrityError):  # fails after the concurrent registration committed
+        world.register(level=Level.NR, subject_level=Level.NS, upload=doomed)
+    (document,) = committed
+    _version, stream = services.open_version(world.reader, document.pk, 1)
+    assert stream.read() == sample_pdf
+
+
+def test_content_is_stored_by_fingerprint_and_reads_back(world, pdf_upload, sample_pdf):
     document = world.register(level=Level.NS, upload=pdf_upload)
     version = document.versions.get()
     assert version.sha256 == hashlib.sha256(sample_pdf).hexdigest()
