@@ -52,14 +52,26 @@ def registrum_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "registrum.cli", *args]
 
 
-def run(target: Target, *args: str, logs: Path, timeout: float = 3600.0) -> Finished:
-    """Run `registrum ARGS` to completion; raise CommandFailed with its output if it fails."""
+def run(target: Target, *args: str, logs: Path, timeout: float = 3600.0, stdin: str | None = None) -> Finished:
+    """Run `registrum ARGS` to completion, with `stdin` written to its standard input (inherited when None);
+    raise CommandFailed with its output if it fails."""
     logs.mkdir(parents=True, exist_ok=True)
     stem = f"{target.name}-{args[0]}-{time.monotonic_ns()}"
     out_path, err_path = logs / f"{stem}.out", logs / f"{stem}.err"
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(registrum_argv(*args), cwd=REPO, env=target.env(), stdout=out, stderr=err)
+        proc = subprocess.Popen(
+            registrum_argv(*args),
+            cwd=REPO,
+            env=target.env(),
+            stdin=None if stdin is None else subprocess.PIPE,
+            stdout=out,
+            stderr=err,
+        )
+        if proc.stdin is not None:
+            # A line or two (a password): fits the pipe's buffer, so writing cannot block.
+            proc.stdin.write((stdin or "").encode())
+            proc.stdin.close()
         status, usage, sampled = _wait(proc, timeout)
         seconds = time.perf_counter() - started
     stdout = out_path.read_text(errors="replace")

@@ -7,8 +7,9 @@
    as the demo clerk, into a copy of the site (N/10) and into the site itself (N): rows per second
    of wall time (process start included) and the import process's own peak RSS.
 3. `registrum serve --workers 2` on the N-row site; the CTS clerk (jsmith) and the NR reader
-   (sbrown) log in through the form and get API tokens from `registrum token`; each request path
-   is timed (p50/p95), and the server's peak memory is the sum of its processes' VmHWM.
+   (sbrown) log in through the form and get API tokens from `registrum token` (giving their
+   password); each request path is timed (p50/p95), and the server's peak memory is the sum of
+   its processes' VmHWM.
 """
 
 from __future__ import annotations
@@ -186,7 +187,13 @@ class Bench:
         log(f"{target.name}: serving the register with {self.args.workers} workers")
         with server.serving(target, self.logs, self.args.workers) as site:
             tokens = {
-                username: pool.submit(procs.run, target, "token", username, "--name", "bench", logs=self.logs)
+                username: pool.submit(
+                    procs.run,
+                    target,
+                    *("token", username, "--name", "bench", "--password-stdin"),
+                    logs=self.logs,
+                    stdin=DEMO_PASSWORD + "\n",
+                )
                 for _, username in report.USERS
             }
             site.wait_ready()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from registrum.storage import format_bytes
 
-__all__ = ["too_large_response"]
+__all__ = ["RefusalWithoutTraceback", "too_large_response"]
 
 
 def too_large_response(request: HttpRequest, limit: int) -> HttpResponse:
@@ -16,3 +18,16 @@ def too_large_response(request: HttpRequest, limit: int) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "limit_bytes": limit}, status=413)
     return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+class RefusalWithoutTraceback(logging.Filter):
+    """On the django.request logger: a refused request (4xx: 403 for a refused action, 404 for
+    what one may not see) is normal operation, logged in its one line, without the traceback of
+    the PermissionDenied or Http404 that made it. Server errors (5xx) keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,29 +14,53 @@ from django.utils.translation import gettext as _
 from registrum import audit
 from registrum.accounts.models import ApiToken
 from registrum.org.models import Person, Role
-from registrum.org.services import Actor, SystemActor
+from registrum.org.services import Actor
 
 TOKEN_PREFIX = "rgm_"
+PREFIX_LENGTH = 12  # TOKEN_PREFIX and 8 random characters: shown, and how a token is addressed
+DEFAULT_TOKEN_DAYS = 90
+# Every token expires: a forgotten one stops working within a year at most.
+MAX_TOKEN_DAYS = 365
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def check_token_days(days: int) -> int:
+    """The lifetime of a new token, in days, if allowed; ValidationError otherwise."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationError(
+            {"days": _("a token lasts from 1 to %(max)d days, not %(days)d") % {"max": MAX_TOKEN_DAYS, "days": days}}
+        )
+    return days
+
+
 @transaction.atomic
-def issue_token(actor: Actor, person: Person, *, name: str, days: int | None = 90) -> str:
-    """A new bearer token for `person`; the plain token is returned once and never stored."""
-    if not isinstance(actor, SystemActor) and actor.pk != person.pk and not actor.has_role(Role.ADMINISTRATOR):
+def issue_token(actor: Actor, person: Person, *, name: str, days: int = DEFAULT_TOKEN_DAYS) -> str:
+    """A new bearer token for `person`, issued by that very person: nobody, neither an
+    administrator nor the system, acts as someone else. The plain token is returned once and
+    never stored; only its digest and its prefix are."""
+    if actor.pk is None or actor.pk != person.pk:
         raise PermissionDenied(_("you may issue tokens only for yourself"))
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    if not person.is_active:
+        raise PermissionDenied(
+            _("the account %(username)s is deactivated: no token is issued") % {"username": person.username}
+        )
+    check_token_days(days)
+    while True:
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        # The prefix addresses the token (revoking): draw again in the rare case it is taken.
+        if not ApiToken.objects.filter(prefix=token[:PREFIX_LENGTH]).exists():
+            break
     now = timezone.now()
     row = ApiToken.objects.create(
         person=person,
         name=name[:100],
-        prefix=token[:12],
+        prefix=token[:PREFIX_LENGTH],
         digest=_digest(token),
         created_at=now,
-        expires_at=now + timedelta(days=days) if days else None,
+        expires_at=now + timedelta(days=days),
     )
     audit.record(actor, "accounts.token_issued", person, summary=f"API token {row.prefix}… issued to {person.username}")
     return token
@@ -61,10 +85,21 @@ def person_for_token(token: str) -> Person | None:
 
 
 @transaction.atomic
-def revoke_token(actor: Person, token_pk: int) -> None:
-    row = ApiToken.objects.select_for_update().get(pk=token_pk)
-    if row.person_id != actor.pk and not actor.has_role(Role.ADMINISTRATOR):
-        raise PermissionDenied(_("you may revoke only your own tokens"))
+def revoke_token(actor: Person, prefix: str) -> None:
+    """Revoke the token with this prefix. Owners revoke their own; an administrator may revoke
+    anyone's (revoking only removes access: it is not acting as someone else), audited either way.
+    A token the actor may not revoke is as unknown as a missing one: ApiToken.DoesNotExist."""
+    rows = ApiToken.objects.select_for_update().select_related("person").filter(prefix=prefix)
+    if not (actor.is_active and actor.has_role(Role.ADMINISTRATOR)):
+        rows = rows.filter(person_id=actor.pk)
+    row = rows.get()
+    if row.revoked_at is not None:
+        return  # already revoked: a second click changes nothing
     row.revoked_at = timezone.now()
     row.save(update_fields=["revoked_at"])
-    audit.record(actor, "accounts.token_revoked", row.person, summary=f"API token {row.prefix}… revoked")
+    audit.record(
+        actor,
+        "accounts.token_revoked",
+        row.person,
+        summary=f"API token {row.prefix}… of {row.person.username} revoked by {actor.username}",
+    )

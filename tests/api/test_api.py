@@ -6,7 +6,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registrum.accounts.services import issue_token, revoke_token
-from registrum.org.services import SYSTEM
 from registrum.policy import Level
 from registrum.records.models import Document
 
@@ -20,7 +19,7 @@ def api(client):
             self.token = ""
 
         def as_(self, person):
-            self.token = issue_token(SYSTEM, person, name="test")
+            self.token = issue_token(person, person, name="test")
             return self
 
         def _headers(self):
@@ -54,12 +53,12 @@ def test_requests_without_a_valid_token_are_401(api, world):
     assert api.get("/documents").status_code == 401
     api.token = "rgm_not-a-real-token"
     assert api.get("/documents").status_code == 401
-    token = issue_token(SYSTEM, world.reader, name="t")
+    token = issue_token(world.reader, world.reader, name="t")
     api.token = token
     assert api.get("/documents").status_code == 200
     from registrum.accounts.models import ApiToken
 
-    revoke_token(world.reader, ApiToken.objects.get(person=world.reader).pk)
+    revoke_token(world.reader, ApiToken.objects.get(person=world.reader).prefix)
     assert api.get("/documents").status_code == 401
 
 

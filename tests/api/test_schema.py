@@ -12,7 +12,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from registrum.accounts.services import issue_token
-from registrum.org.services import SYSTEM
 from registrum.policy import Level
 from registrum.wsgi import application
 
@@ -25,7 +24,7 @@ def clerk_token(world, pdf_upload):
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     world.register(level=Level.NS, upload=pdf_upload)
-    yield issue_token(SYSTEM, world.clerk, name="schemathesis")
+    yield issue_token(world.clerk, world.clerk, name="schemathesis")
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 

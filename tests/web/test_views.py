@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -208,3 +209,48 @@ def test_organisation_page_lists_unit_codes_and_registries(client, world):
     assert "ESO" in html and "EXCO Support Office" in html
     assert "IMS-REG" in html and "OPS-CP" in html
     assert client.logout() is None and client.get("/organisation/").status_code == 302
+
+
+def test_a_refused_access_is_logged_in_one_line_without_a_traceback(client, world, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = login(client, world.reader).get("/register/new/")
+    assert response.status_code == 403
+    forbidden = [r for r in caplog.records if r.name == "django.request" and getattr(r, "status_code", 0) == 403]
+    assert len(forbidden) == 1
+    assert forbidden[0].exc_info is None and forbidden[0].exc_text is None
+    assert "/register/new/" in forbidden[0].getMessage()
+    assert "Traceback" not in caplog.text
+
+
+def test_a_server_error_still_logs_its_traceback(world, caplog):
+    """The 403 filter drops tracebacks of refusals only: a real failure keeps its own."""
+    from django.test import Client
+
+    def boom(request):
+        raise RuntimeError("the disk is on fire")
+
+    from django.urls import path
+
+    from registrum import urls
+
+    client = Client(raise_request_exception=False)
+    urls.urlpatterns.append(path("boom/", boom))
+    try:
+        from django.urls import clear_url_caches
+
+        clear_url_caches()
+        with caplog.at_level(logging.ERROR, logger="django.request"):
+            assert client.get("/boom/").status_code == 500
+    finally:
+        urls.urlpatterns.pop()
+        clear_url_caches()
+    assert "Traceback" in caplog.text and "the disk is on fire" in caplog.text
+
+
+def test_a_document_one_may_not_see_is_logged_as_not_found_without_a_traceback(client, world, caplog):
+    document = world.register(level=Level.NS)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = login(client, world.nr_reader).get(reverse("records:detail", args=[document.pk]))
+    assert response.status_code == 404
+    assert [r.status_code for r in caplog.records if r.name == "django.request"] == [404]
+    assert "Traceback" not in caplog.text
