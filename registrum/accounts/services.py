@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from registrum import audit
 from registrum.accounts.models import ApiToken
 from registrum.org.models import Person, Role
-from registrum.org.services import Actor
+from registrum.org.services import Actor, SystemActor
+from registrum.policy import Action, PersonTarget, active_policy, may
 
 TOKEN_PREFIX = "rgm_"
 PREFIX_LENGTH = 12  # TOKEN_PREFIX and 8 random characters: shown, and how a token is addressed
@@ -41,12 +42,21 @@ def issue_token(actor: Actor, person: Person, *, name: str, days: int = DEFAULT_
     """A new bearer token for `person`, issued by that very person: nobody, neither an
     administrator nor the system, acts as someone else. The plain token is returned once and
     never stored; only its digest and its prefix are."""
-    if actor.pk is None or actor.pk != person.pk:
-        raise PermissionDenied(_("you may issue tokens only for yourself"))
     if not person.is_active:
         raise PermissionDenied(
             _("the account %(username)s is deactivated: no token is issued") % {"username": person.username}
         )
+    if isinstance(actor, SystemActor) or actor.pk != person.pk:
+        raise PermissionDenied(_("you may issue tokens only for yourself"))
+    decision = may(
+        active_policy(),
+        actor.subject(),
+        Action.ISSUE_TOKEN,
+        PersonTarget(person_id=person.pk, active=person.is_active),
+        timezone.localdate(),
+    )
+    if not decision:
+        raise PermissionDenied(decision.reason)
     check_token_days(days)
     while True:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
