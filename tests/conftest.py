@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 from registrum import storage
 from registrum.demo.pdf import text_to_pdf
@@ -29,6 +30,11 @@ from registrum.policy import Level
 from registrum.records import services as records
 from registrum.records.models import Registration
 from registrum.records.registration import RegistrationData
+
+# Generated tests run the same examples on every run and machine (derandomized, no example
+# database): a failure they find is reproducible, and becomes a fixed example.
+hypothesis_settings.register_profile("registrum", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.load_profile("registrum")
 
 SAMPLES = Path(__file__).resolve().parent.parent / "registrum" / "demo" / "samples"
 PASSWORD = "correct horse battery staple"

@@ -354,6 +354,9 @@ def _register(
 ) -> Registration:
     now = timezone.now()
     year = timezone.localdate(now).year
+    # The number first: it is the registry's lock that orders concurrent registrations, and a
+    # failure after it (a constraint on the document) must hand it back with the rest.
+    sequence = allocate(data.registry, year)
     document = Document.objects.create(**document_fields(data, now=now))
     registration = _enter(
         actor,
@@ -362,6 +365,7 @@ def _register(
         direction=data.direction,
         now=now,
         year=year,
+        sequence=sequence,
         file=data.file,
         external_addressees=data.external_addressees,
     )
@@ -402,9 +406,12 @@ def _enter(
     file: File | None,
     external_addressees: str,
     received_from: Registration | None = None,
+    sequence: int | None = None,
 ) -> Registration:
-    """A registration with the next number of the registry's year, and the registry's need-to-know."""
-    sequence = allocate(registry, year)
+    """A registration with the next number of the registry's year (or the one already
+    allocated), and the registry's need-to-know."""
+    if sequence is None:
+        sequence = allocate(registry, year)
     registration = Registration.objects.create(
         document=document,
         received_from=received_from,

@@ -6,7 +6,18 @@ from datetime import date
 
 import pytest
 
-from registrum.policy import NATO, Action, Level, Resource, Subject, may, may_classify
+from registrum.policy import (
+    NATO,
+    Action,
+    Decision,
+    Level,
+    PersonTarget,
+    RegistryTarget,
+    Resource,
+    Subject,
+    may,
+    may_classify,
+)
 from registrum.policy.decision import admissible_category_masks, clearance_ceiling
 
 TODAY = date(2026, 11, 23)
@@ -86,7 +97,9 @@ def test_inactive_account_may_read_nothing():
 
 def test_clearance_ceiling_and_category_masks_feed_the_queryset():
     assert clearance_ceiling(NATO, subject(level=None), TODAY) == Level.NR
-    assert clearance_ceiling(NATO, subject(level=Level.CTS), TODAY) == Level.CTS
+    assert clearance_ceiling(NATO, subject(level=Level.CTS, briefings=["COSMIC"]), TODAY) == Level.CTS
+    # COSMIC TOP SECRET needs the COSMIC briefing on top of the clearance, as NATO's rule does.
+    assert clearance_ceiling(NATO, subject(level=Level.CTS), TODAY) == Level.NS
     assert admissible_category_masks(NATO, subject()) == [0]
     assert admissible_category_masks(NATO, subject(briefings=["ATOMAL", "BOHEMIA", "COSMIC"])) == [0, 1, 2, 3]
 
@@ -95,7 +108,81 @@ def test_nobody_classifies_above_their_own_clearance():
     assert may_classify(NATO, subject(level=Level.NS), Level.NS, 0, TODAY).allowed
     assert not may_classify(NATO, subject(level=Level.NS), Level.CTS, 0, TODAY).allowed
     assert not may_classify(NATO, subject(level=Level.CTS), Level.CTS, ATOMAL, TODAY).allowed
-    assert may_classify(NATO, subject(level=Level.CTS, briefings=["ATOMAL"]), Level.CTS, ATOMAL, TODAY).allowed
+    assert not may_classify(NATO, subject(level=Level.CTS, briefings=["ATOMAL"]), Level.CTS, ATOMAL, TODAY).allowed
+    cosmic = subject(level=Level.CTS, briefings=["COSMIC", "ATOMAL"])
+    assert may_classify(NATO, cosmic, Level.CTS, ATOMAL, TODAY).allowed
+
+
+def test_cosmic_top_secret_without_the_cosmic_briefing_is_refused_with_the_reason():
+    decision = decide(subject(level=Level.CTS, briefings=["ATOMAL"]), resource(level=Level.CTS))
+    assert decision == Decision(False, "COSMIC TOP SECRET needs the COSMIC briefing")
+    assert decide(subject(level=Level.CTS, briefings=["COSMIC"]), resource(level=Level.CTS)).allowed
+
+
+CLERK_OF_7 = dict(roles=frozenset({"clerk"}), registries=frozenset({7}))
+
+
+def staff(**kw):
+    base = subject(level=Level.CTS, briefings=["COSMIC"])
+    return Subject(**{**base.__dict__, **CLERK_OF_7, **kw})
+
+
+def held(**kw):
+    return Resource(
+        **{
+            "level": Level.NS,
+            "category_mask": 0,
+            "releasable_to": frozenset(),
+            "need_to_know": True,
+            "holding_registries": frozenset({7}),
+            "registration_registry": 7,
+            **kw,
+        }
+    )
+
+
+@pytest.mark.parametrize("action", [Action.ADD_VERSION, Action.GRANT, Action.REVOKE])
+def test_holding_registry_actions(action):
+    assert may(NATO, staff(), action, held(), TODAY).allowed
+    assert may(NATO, staff(roles=frozenset({"reader"})), action, held(), TODAY).reason == (
+        "only registry clerks and control officers do this"
+    )
+    assert may(NATO, staff(), action, held(holding_registries=frozenset({8})), TODAY).reason == (
+        "only staff of a registry holding the document do this"
+    )
+    # Whoever may not read it may do nothing with it.
+    assert may(NATO, staff(), action, held(need_to_know=False), TODAY).reason == "no need-to-know"
+
+
+@pytest.mark.parametrize("action", [Action.CORRECT, Action.VOID])
+def test_registration_actions(action):
+    assert may(NATO, staff(), action, held(), TODAY).allowed
+    assert not may(NATO, staff(), action, held(registration_registry=8), TODAY).allowed
+    assert may(NATO, staff(), action, held(registration_void=True), TODAY).reason == "the registration is void"
+
+
+def test_registering_needs_staff_role_accreditation_and_clearance():
+    target = RegistryTarget(registry_id=7, accreditation=Level.NC, level=Level.NC, category_mask=0)
+    assert may(NATO, staff(), Action.REGISTER, target, TODAY).allowed
+    assert not may(NATO, staff(registries=frozenset({8})), Action.REGISTER, target, TODAY).allowed
+    above = RegistryTarget(registry_id=7, accreditation=Level.NC, level=Level.NS, category_mask=0)
+    assert may(NATO, staff(), Action.REGISTER, above, TODAY).reason == (
+        "the registry is accredited only up to NATO CONFIDENTIAL"
+    )
+
+
+def test_tokens_only_for_oneself_and_administration_only_for_administrators():
+    me = staff(person_id=5)
+    assert may(NATO, me, Action.ISSUE_TOKEN, PersonTarget(person_id=5, active=True), TODAY).allowed
+    admin = staff(person_id=6, roles=frozenset({"administrator"}))
+    assert not may(NATO, admin, Action.ISSUE_TOKEN, PersonTarget(person_id=5, active=True), TODAY).allowed
+    assert may(NATO, admin, Action.ADMINISTER, PersonTarget(person_id=None, active=True), TODAY).allowed
+    assert not may(NATO, me, Action.ADMINISTER, PersonTarget(person_id=None, active=True), TODAY).allowed
+
+
+def test_an_action_without_a_rule_is_refused():
+    target = RegistryTarget(registry_id=7, accreditation=Level.NC, level=Level.NC, category_mask=0)
+    assert may(NATO, staff(), Action.READ, target, TODAY) == Decision(False, "no rule for read on this target")
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import multiprocessing
 import pytest
 
 from registrum.org.models import RegistrySequence
-from registrum.records.models import Document
+from registrum.records.models import Registration
 from tests.conftest import database_url
 from tests.records.concurrent_worker import register_many
 
@@ -38,6 +38,6 @@ def test_eight_processes_get_unique_gapless_numbers(world):
     assert failed == PROCESSES * PER_PROCESS // FAIL_EVERY
     assert len(numbers) == expected
     assert len(set(numbers)) == expected  # unique
-    sequences = sorted(Document.objects.filter(registry=world.registry).values_list("sequence", flat=True))
+    sequences = sorted(Registration.objects.filter(registry=world.registry).values_list("sequence", flat=True))
     assert sequences == list(range(1, expected + 1))  # gapless: the failures used no number
     assert RegistrySequence.objects.get(registry=world.registry).last_value == expected

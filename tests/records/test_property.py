@@ -15,7 +15,7 @@ from registrum.org.models import Person, Role
 from registrum.org.services import SYSTEM
 from registrum.policy import Level
 from registrum.records import services
-from registrum.records.models import Document
+from registrum.records.models import Document, Registration
 from tests.conftest import World, make_person
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ person_st = st.fixed_dictionaries(
         "briefings": st.sets(st.sampled_from(["COSMIC", "ATOMAL", "BOHEMIA"])),
         "nationality": st.sampled_from(["DEU", "FRA", "AUS", "NZL", "JPN"]),
         "unit": st.sampled_from(["eso", "ops", "hq", "reg_unit", None]),
-        "staff": st.booleans(),
+        "staff": st.sampled_from([None, "registry", "control_point"]),
         "active": st.booleans(),
     }
 )
@@ -39,6 +39,8 @@ document_st = st.fixed_dictionaries(
         "releasable": st.sets(st.sampled_from(["AUS", "NZL", "JPN"])),
         "action": st.sets(st.sampled_from(["eso", "ops", "hq", "ims"])),
         "grants": st.sets(st.integers(min_value=0, max_value=4)),
+        # Sent on to the control point (a registry grantee), which then registers its receipt.
+        "received": st.booleans(),
     }
 )
 
@@ -58,9 +60,10 @@ def test_queryset_and_decision_agree(
         level=Level.CTS,
         granted=date.today() - timedelta(days=1),
         expires=date.today() + timedelta(days=9),
-        briefings=["ATOMAL", "BOHEMIA"],
+        briefings=["COSMIC", "ATOMAL", "BOHEMIA"],
     )
     world.clerk.refresh_from_db()
+    world.clerk.forget_subject()
     persons: list[Person] = []
     for spec in people:
         person = make_person(
@@ -73,7 +76,7 @@ def test_queryset_and_decision_agree(
             expired=spec["expired"],
         )
         if spec["staff"]:
-            org.add_registry_staff(SYSTEM, world.registry, person)
+            org.add_registry_staff(SYSTEM, getattr(world, spec["staff"]), person)
         if not spec["active"]:
             Person.objects.filter(pk=person.pk).update(is_active=False)
         persons.append(Person.objects.select_related("clearance", "unit").get(pk=person.pk))
@@ -84,13 +87,19 @@ def test_queryset_and_decision_agree(
             category_mask=spec["mask"],
             releasable_to=tuple(sorted(spec["releasable"])),
             action_units=[units[u] for u in spec["action"]],
-        )
+        ).document
         for index in spec["grants"]:
             if index < len(persons):
-                services.grant_access(world.clerk, document.pk, person=persons[index])
+                services.grant_access(world.clerk, document.public_id, person=persons[index])
+        if spec["received"] and spec["level"] <= world.control_point.accreditation:
+            services.grant_access(world.clerk, document.public_id, registry=world.control_point)
+            services.register_receipt(world.clerk, document.public_id, registry=world.control_point)
         docs.append(document)
     for person in persons:
         visible = set(Document.objects.visible_to(person).values_list("pk", flat=True))
+        register = set(Registration.objects.visible_to(person).values_list("document_id", flat=True))
         for document in docs:
             decided = services.may_read(person, document).allowed
             assert decided == (document.pk in visible), (person.username, document.pk)
+            # The register shows a document's registrations exactly when the document is visible.
+            assert (document.pk in register) == decided, (person.username, document.pk)

@@ -41,36 +41,43 @@ def test_each_registry_numbers_on_its_own(world):
 
 def test_registration_writes_exactly_one_audit_event_in_its_transaction(world):
     before = AuditEvent.objects.count()
-    document = world.register(level=Level.NS)
+    registration = world.register(level=Level.NS)
     assert AuditEvent.objects.count() == before + 1
     event = events("records.document_registered").get()
-    assert (event.actor, event.target_id) == (world.clerk, document.pk)
+    assert (event.actor, event.target_id) == (world.clerk, registration.document_id)
+    assert event.data["number"] == registration.number
 
 
 def test_registration_creates_need_to_know_for_every_addressee(world):
-    document = world.register(level=Level.NS, action_units=[world.eso], info_persons=[world.outsider])
-    rows = {(r.reason, r.unit_id, r.person_id) for r in Access.objects.filter(document=document)}
-    assert rows == {
-        (AccessReason.ACTION, world.eso.pk, None),
-        (AccessReason.INFO, None, world.outsider.pk),
+    registration = world.register(level=Level.NS, action_units=[world.eso], info_persons=[world.outsider])
+    source = f"registration:{registration.pk}"
+    rows = {
+        (r.reason, r.unit_id, r.person_id, r.registry_id, r.source)
+        for r in Access.objects.filter(document=registration.document)
     }
-    # The registry's staff need no row: they see it because it is registered in their registry.
-    assert Document.objects.visible_to(world.clerk).filter(pk=document.pk).exists()
+    assert rows == {
+        (AccessReason.ACTION, world.eso.pk, None, None, source),
+        (AccessReason.INFO, None, world.outsider.pk, None, source),
+        # The registry's staff see it through the holding registry's own row.
+        (AccessReason.REGISTRY, None, None, world.registry.pk, source),
+    }
+    assert Document.objects.visible_to(world.clerk).filter(pk=registration.document_id).exists()
 
 
 def test_marking_string_of_a_registered_document(world):
-    document = world.register(level=Level.NS, releasable_to=("NZL", "AUS"))
-    assert document.marking == "NATO SECRET RELEASABLE TO AUS/NZL"
+    registration = world.register(level=Level.NS, releasable_to=("NZL", "AUS"))
+    assert registration.marking == registration.document.marking
+    assert registration.marking == "NATO SECRET RELEASABLE TO AUS/NZL"
     assert world.register(level=Level.CTS, category_mask=1).marking == "COSMIC TOP SECRET ATOMAL"
 
 
 def test_only_registry_staff_with_a_registering_role_register(world):
-    with pytest.raises(PermissionDenied, match="only registry clerks"):
+    with pytest.raises(PermissionDenied, match="only registry clerks and control officers"):
         world.register(actor=world.reader)
     from registrum.org.models import Role, RoleAssignment
 
     RoleAssignment.objects.create(person=world.outsider, role=Role.CLERK)
-    with pytest.raises(PermissionDenied, match="not on the staff of registry IMS-REG"):
+    with pytest.raises(PermissionDenied, match="IMS-REG: you are not on the staff of this registry"):
         world.register(actor=world.outsider)
     assert not Document.objects.exists()
 
@@ -93,6 +100,7 @@ def test_nobody_registers_above_their_clearance_or_briefings(world):
         briefings=[],
     )
     world.clerk.refresh_from_db()
+    world.clerk.forget_subject()
     with pytest.raises(ValidationError, match="does not reach COSMIC TOP SECRET"):
         world.register(level=Level.CTS)
     with pytest.raises(ValidationError, match="not briefed"):
@@ -110,8 +118,8 @@ def test_registration_that_fails_half_way_uses_no_number_and_references_nothing(
     # it here could remove what a concurrent registration of the same bytes just committed.
     assert [blob.sha256 for blob in store.iter_blobs()] == [hashlib.sha256(sample_pdf).hexdigest()]
     assert not events("records.document_registered").exists()
-    document = world.register(level=Level.NR)
-    assert document.sequence == 1  # the failed attempt's number was handed back
+    registration = world.register(level=Level.NR)
+    assert registration.sequence == 1  # the failed attempt's number was handed back
 
 
 class RacingStore(storage.LocalContentStore):
@@ -141,43 +149,45 @@ def test_failed_registration_keeps_content_a_concurrent_registration_committed(w
     doomed = services.Upload("doomed.pdf", io.BytesIO(sample_pdf))
     with pytest.raises(IntegrityError):  # fails after the concurrent registration committed
         world.register(level=Level.NR, subject_level=Level.NS, upload=doomed)
-    (document,) = committed
-    _version, stream = services.open_version(world.reader, document.pk, 1)
+    (registration,) = committed
+    _version, stream = services.open_version(world.reader, registration.document.public_id, 1)
     assert stream.read() == sample_pdf
 
 
 def test_content_is_stored_by_fingerprint_and_reads_back(world, pdf_upload, sample_pdf):
-    document = world.register(level=Level.NS, upload=pdf_upload)
+    document = world.register(level=Level.NS, upload=pdf_upload).document
     version = document.versions.get()
     assert version.sha256 == hashlib.sha256(sample_pdf).hexdigest()
     assert (version.media_type, version.size, version.warning) == ("application/pdf", len(sample_pdf), "")
-    _version, stream = services.open_version(world.reader, document.pk, 1)
+    _version, stream = services.open_version(world.reader, document.public_id, 1)
     assert stream.read() == sample_pdf
     assert events("records.version_downloaded").filter(actor=world.reader).count() == 1
 
 
 def test_identical_content_is_stored_once(world, sample_pdf):
-    a = world.register(level=Level.NS, upload=services.Upload("a.pdf", io.BytesIO(sample_pdf)))
-    b = world.register(level=Level.NS, upload=services.Upload("b.pdf", io.BytesIO(sample_pdf)))
+    a = world.register(level=Level.NS, upload=services.Upload("a.pdf", io.BytesIO(sample_pdf))).document
+    b = world.register(level=Level.NS, upload=services.Upload("b.pdf", io.BytesIO(sample_pdf))).document
     assert a.versions.get().sha256 == b.versions.get().sha256
     assert len(list(storage.get_store().root.rglob("*/*/*"))) == 1
 
 
 def test_versions_are_numbered_and_a_damaged_pdf_is_kept_but_flagged(world, pdf_upload):
-    document = world.register(level=Level.NS, upload=pdf_upload)
+    document = world.register(level=Level.NS, upload=pdf_upload).document
     broken = services.add_version(
-        world.clerk, document.pk, services.Upload("scan.pdf", io.BytesIO(b"%PDF-1.4 garbage"))
+        world.clerk, document.public_id, services.Upload("scan.pdf", io.BytesIO(b"%PDF-1.4 garbage"))
     )
     assert broken.number == 2
     assert "damaged" in broken.warning
-    text = services.add_version(world.clerk, document.pk, services.Upload("note.txt", io.BytesIO("Réf. ok".encode())))
+    text = services.add_version(
+        world.clerk, document.public_id, services.Upload("note.txt", io.BytesIO("Réf. ok".encode()))
+    )
     assert (text.number, text.media_type, text.warning) == (3, "text/plain", "")
 
 
 def test_unsupported_type_is_refused_by_name(world):
-    document = world.register(level=Level.NS)
+    document = world.register(level=Level.NS).document
     with pytest.raises(ValidationError, match=r"'virus.exe': unsupported type \.exe"):
-        services.add_version(world.clerk, document.pk, services.Upload("virus.exe", io.BytesIO(b"MZ")))
+        services.add_version(world.clerk, document.public_id, services.Upload("virus.exe", io.BytesIO(b"MZ")))
 
 
 def test_upload_over_the_limit_is_refused_and_leaves_nothing(world, max_upload):
@@ -189,15 +199,15 @@ def test_upload_over_the_limit_is_refused_and_leaves_nothing(world, max_upload):
 
 
 def test_only_the_holding_registry_adds_versions(world, pdf_upload):
-    document = world.register(level=Level.NS)
-    with pytest.raises(PermissionDenied):
-        services.add_version(world.reader, document.pk, pdf_upload)
+    document = world.register(level=Level.NS).document
+    with pytest.raises(PermissionDenied, match="only registry clerks"):
+        services.add_version(world.reader, document.public_id, pdf_upload)
     with pytest.raises(Http404):  # cannot even see it: 404, not 403
-        services.add_version(world.nr_reader, document.pk, pdf_upload)
+        services.add_version(world.nr_reader, document.public_id, pdf_upload)
 
 
 def test_download_of_an_invisible_document_is_404(world, pdf_upload):
-    document = world.register(level=Level.CTS, upload=pdf_upload)
+    document = world.register(level=Level.CTS, upload=pdf_upload).document
     with pytest.raises(Http404):
-        services.open_version(world.reader, document.pk, 1)
+        services.open_version(world.reader, document.public_id, 1)
     assert not events("records.version_downloaded").exists()
