@@ -2,21 +2,37 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-UV := python3 -m uv
 export REGISTRUM_HOME ?= $(CURDIR)/var
 BENCH_SCALE ?= 100000
 BENCH_JSON ?=
 
-.PHONY: run serve test lint check-lint pytest pytest-postgres bench venv system-deps messages clean
+.PHONY: run serve test lint check-lint pytest pytest-postgres bench venv dev-venv locks system-deps messages clean
 
-$(VENV)/.synced: requirements.lock pyproject.toml
-	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
-	@[ -x $(PY) ] || $(UV) venv -q --python python3.11 $(VENV)
-	$(UV) pip sync -q --python $(PY) requirements.lock
-	$(UV) pip install -q --python $(PY) --no-deps --no-build-isolation -e .
-	@touch $@
+# The environment (devtools/bootstrap.sh): .venv made with `python3 -m venv` (python3-venv installed
+# from Debian when missing), pip installs the hashed tools of requirements-bootstrap.txt into it
+# (uv, setuptools), then uv syncs it exactly to the hashed locks:
+#   requirements.lock      what production runs: the [project] dependencies; `make run` syncs this only
+#   requirements-dev.lock  the same pins plus the test and lint tools; `make test`, `lint`, `bench`
+# To regenerate the locks after changing pyproject.toml or requirements-bootstrap.in: `make locks`.
+# It keeps every pin it can (uv prefers the versions already in the files); to upgrade one package
+# add e.g. LOCK_FLAGS="--upgrade-package django", or LOCK_FLAGS=--upgrade for all. The dev lock is
+# compiled with the production lock as constraints, so the pins they share are identical.
+VENV_INPUTS := requirements-bootstrap.txt requirements.lock pyproject.toml devtools/bootstrap.sh
+$(VENV)/.synced-prod: $(VENV_INPUTS)
+	@devtools/bootstrap.sh prod
+$(VENV)/.synced-dev: $(VENV_INPUTS) requirements-dev.lock
+	@devtools/bootstrap.sh dev
 
-venv: $(VENV)/.synced
+venv: $(VENV)/.synced-prod
+dev-venv: $(VENV)/.synced-dev
+
+LOCK_FLAGS ?=
+COMPILE = $(VENV)/bin/uv pip compile -q --generate-hashes --python-version 3.11 --custom-compile-command "make locks" $(LOCK_FLAGS)
+locks:
+	@devtools/bootstrap.sh tools
+	$(COMPILE) requirements-bootstrap.in -o requirements-bootstrap.txt
+	$(COMPILE) pyproject.toml -o requirements.lock
+	$(COMPILE) pyproject.toml --extra dev -c requirements.lock -o requirements-dev.lock
 
 run: venv
 	$(VENV)/bin/registrum init
@@ -26,7 +42,7 @@ run: venv
 system-deps:
 	@devtools/system-deps.sh
 
-lint: venv
+lint: dev-venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy registrum devtools bench tests
@@ -34,11 +50,11 @@ lint: venv
 
 # The whole suite on SQLite, then everything that touches the database again on a real
 # PostgreSQL server started on loopback for the run and removed after it.
-test: venv system-deps lint
+test: dev-venv system-deps lint
 	REGISTRUM_HOME=$$(mktemp -d) $(VENV)/bin/pytest
 	REGISTRUM_HOME=$$(mktemp -d) $(PY) -m devtools.with_postgres -- $(VENV)/bin/pytest -m "not browser and not sqlite_only"
 
-bench: venv system-deps
+bench: dev-venv system-deps
 	$(PY) -m bench --scale $(BENCH_SCALE) $(if $(BENCH_JSON),--json $(BENCH_JSON))
 
 messages: venv
