@@ -26,9 +26,9 @@ SERIES = [
     Series("list_page2", "/register/?page=2", api=False),
     Series("list_search_page", "/register/?q=assessment", api=False),
     Series("list_filter_page", "/register/?level=NR&direction=IN", api=False),
-    Series("list_api", "/api/v1/documents", api=True),
-    Series("list_api_page2", "/api/v1/documents?page=2", api=True),
-    Series("list_search_api", "/api/v1/documents?q=assessment", api=True),
+    Series("list_api", "/api/v1/registrations", api=True),
+    Series("list_api_page2", "/api/v1/registrations?page=2", api=True),
+    Series("list_search_api", "/api/v1/registrations?q=assessment", api=True),
 ]
 
 

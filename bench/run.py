@@ -202,7 +202,7 @@ class Bench:
             for label, username in report.USERS:
                 browser = server.login(site.base, username, DEMO_PASSWORD)
                 api = server.api_session(tokens[username].result().stdout.strip().splitlines()[-1])
-                count = api.get(f"{site.base}/api/v1/documents?page_size=1", timeout=120).json()["count"]
+                count = api.get(f"{site.base}/api/v1/registrations?page_size=1", timeout=120).json()["count"]
                 self.context[f"visible_documents_{label}{suffix}"] = count
                 for series in latency.SERIES:
                     timing = latency.measure(

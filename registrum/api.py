@@ -68,6 +68,4 @@ def too_large(request: HttpRequest, exc: ContentTooLarge) -> HttpResponse:
 
 @api.exception_handler(IdempotencyConflict)
 def idempotency_conflict(request: HttpRequest, exc: IdempotencyConflict) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": [{"field": "Idempotency-Key", "message": str(exc)}]}, status=409
-    )
+    return api.create_response(request, {"detail": [{"field": "Idempotency-Key", "message": str(exc)}]}, status=409)

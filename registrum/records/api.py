@@ -403,7 +403,7 @@ def register_receipt(
     summary="Correct a registration's descriptive fields",
 )
 def correct(request: PersonRequest, public_id: str, payload: CorrectionIn) -> Status[dict[str, object]]:
-    changes = {name: value for name, value in payload.dict(exclude_unset=True).items()}
+    changes = dict(payload.dict(exclude_unset=True).items())
     registration = services.correct_registration(request.user, public_id, changes)
     return Status(200, registration_out(services.get_registration_for(request.user, registration.public_id)))
 

@@ -14,9 +14,9 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from registrum import audit
+from registrum.records.csvcells import neutralise
 from registrum.records.listing import RegisterFilters, register_for
 from registrum.records.models import Access, AccessReason
-from registrum.records.csvcells import neutralise
 from registrum.records.registration import FIELDS, registration_values
 
 EXPORT_COLUMNS = ("number", "registered_at", "void", *FIELDS)

@@ -19,18 +19,23 @@ def _direction(code: object) -> str:
 
 
 _RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "records.document_registered": lambda d: _("Registered in %(registry)s as %(number)s (%(direction)s)")
-    % {"registry": d["registry"], "number": d["number"], "direction": _direction(d["direction"])},
-    "records.receipt_registered": lambda d: _("Receipt registered in %(registry)s as %(number)s")
-    % {"registry": d["registry"], "number": d["number"]},
-    "records.registration_corrected": lambda d: _("%(number)s corrected: %(fields)s")
-    % {"number": d["number"], "fields": ", ".join(sorted(d["after"]))},
-    "records.registration_voided": lambda d: _("%(number)s voided: %(reason)s")
-    % {"number": d["number"], "reason": d["reason"]},
-    "records.version_added": lambda d: _("Version %(version)s added (%(filename)s)")
-    % {"version": d["version"], "filename": d["filename"]},
-    "records.version_downloaded": lambda d: _("Version %(version)s downloaded")
-    % {"version": d["version"]},
+    "records.document_registered": lambda d: (
+        _("Registered in %(registry)s as %(number)s (%(direction)s)")
+        % {"registry": d["registry"], "number": d["number"], "direction": _direction(d["direction"])}
+    ),
+    "records.receipt_registered": lambda d: (
+        _("Receipt registered in %(registry)s as %(number)s") % {"registry": d["registry"], "number": d["number"]}
+    ),
+    "records.registration_corrected": lambda d: (
+        _("%(number)s corrected: %(fields)s") % {"number": d["number"], "fields": ", ".join(sorted(d["after"]))}
+    ),
+    "records.registration_voided": lambda d: (
+        _("%(number)s voided: %(reason)s") % {"number": d["number"], "reason": d["reason"]}
+    ),
+    "records.version_added": lambda d: (
+        _("Version %(version)s added (%(filename)s)") % {"version": d["version"], "filename": d["filename"]}
+    ),
+    "records.version_downloaded": lambda d: _("Version %(version)s downloaded") % {"version": d["version"]},
     "records.access_granted": lambda d: _("Need-to-know granted to %(grantee)s") % {"grantee": d["grantee"]},
     "records.access_revoked": lambda d: _("Need-to-know of %(grantee)s revoked") % {"grantee": d["grantee"]},
 }

@@ -28,6 +28,7 @@ from django.utils import timezone
 from registrum import audit
 from registrum.dbkit import insert_many
 from registrum.org.models import Person, Registry, RegistrySequence
+from registrum.policy import Level
 from registrum.records.csvcells import restore
 from registrum.records.models import Access, AccessReason, Document, Registration
 from registrum.records.registration import (
@@ -38,7 +39,6 @@ from registrum.records.registration import (
     Resolver,
     parse_registration,
 )
-from registrum.policy import Level
 from registrum.records.services import (
     check_may_enter,
     check_may_register,
@@ -51,7 +51,16 @@ from registrum.records.services import (
 
 BATCH = 2000
 ANALYZE_AFTER = 5000
-ACCESS_COLUMNS = ("document_id", "person_id", "unit_id", "registry_id", "reason", "source", "granted_at", "granted_by_id")
+ACCESS_COLUMNS = (
+    "document_id",
+    "person_id",
+    "unit_id",
+    "registry_id",
+    "reason",
+    "source",
+    "granted_at",
+    "granted_by_id",
+)
 MAX_REPORTED_ERRORS = 1000
 
 
@@ -364,18 +373,36 @@ class _BatchWriter:
             [tuple(r[n] for n in self.registration_attnames) for r in registrations],
         )
         ids = self._registration_ids(registrations)
-        access = []
+        access: list[tuple[Any, ...]] = []
         for row, registration in zip(batch, registrations, strict=True):
             registration_id = ids[(registration["registry_id"], registration["sequence"])]
             source = registration_source(registration_id)
             document_id = registration["document_id"]
             access.append(
-                (document_id, None, None, registration["registry_id"], AccessReason.REGISTRY.value, source, self.at, self.actor.pk)
+                (
+                    document_id,
+                    None,
+                    None,
+                    registration["registry_id"],
+                    AccessReason.REGISTRY.value,
+                    source,
+                    self.at,
+                    self.actor.pk,
+                )
             )
             for reason, column, pk in row.grants:
                 grantee = {"person_id": None, "unit_id": None, column: pk}
                 access.append(
-                    (document_id, grantee["person_id"], grantee["unit_id"], None, reason, source, self.at, self.actor.pk)
+                    (
+                        document_id,
+                        grantee["person_id"],
+                        grantee["unit_id"],
+                        None,
+                        reason,
+                        source,
+                        self.at,
+                        self.actor.pk,
+                    )
                 )
         insert_many(Access, ACCESS_COLUMNS, access)
         audit.record_many(

@@ -69,11 +69,11 @@ def _versions_of(digests: list[str]) -> dict[str, list[str]]:
     for start in range(0, len(digests), _CHUNK):
         rows = (
             Version.objects.filter(sha256__in=digests[start : start + _CHUNK])
-            .order_by("document__number", "number")
-            .values_list("sha256", "document__number", "number")
+            .order_by("document__public_id", "number")
+            .values_list("sha256", "document__public_id", "number")
         )
         for digest, document_number, number in rows:
-            found[digest].append(f"{document_number} v{number}")
+            found[digest].append(f"document {document_number} v{number}")
     return found
 
 

@@ -162,9 +162,7 @@ class Registration(Classified):
     file = models.ForeignKey(File, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations")
     external_addressees = models.CharField(_("external addressees"), max_length=500, blank=True)
     # The registration this one records the receipt of (None for a first registration).
-    received_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="receipts"
-    )
+    received_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="receipts")
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -294,7 +294,9 @@ def parse_registration(
                 errors.append((name, _("%(value)s is not a whole number") % {"value": repr(values[name])}))
                 continue
             if number > NUMBER_LIMITS[name]:
-                errors.append((name, _("%(value)d is more than %(limit)d") % {"value": number, "limit": NUMBER_LIMITS[name]}))
+                errors.append(
+                    (name, _("%(value)d is more than %(limit)d") % {"value": number, "limit": NUMBER_LIMITS[name]})
+                )
                 continue
             numbers[name] = number
 

@@ -67,7 +67,9 @@ class Idempotency:
             return None
         problem = text_problem(key)
         if problem or len(key) > 100:
-            raise ValidationError({"Idempotency-Key": problem or _("is longer than %(limit)d characters") % {"limit": 100}})
+            raise ValidationError(
+                {"Idempotency-Key": problem or _("is longer than %(limit)d characters") % {"limit": 100}}
+            )
         encoded = json.dumps(body, sort_keys=True, default=str, ensure_ascii=True).encode()
         return cls(key, hashlib.sha256(encoded).hexdigest())
 
@@ -212,7 +214,11 @@ def check_may_enter(actor: Person, registry: Registry, level: Level, category_ma
     today = timezone.localdate()
     lowest = min(policy.levels)
     who = may(
-        policy, actor.subject(), Action.REGISTER, RegistryTarget(registry.pk, Level(registry.accreditation), lowest, 0), today
+        policy,
+        actor.subject(),
+        Action.REGISTER,
+        RegistryTarget(registry.pk, Level(registry.accreditation), lowest, 0),
+        today,
     )
     if not who:
         raise PermissionDenied(f"{registry.code}: {who.reason}")
@@ -371,9 +377,7 @@ def _register(
     )
     source = registration_source(registration.pk)
     Access.objects.bulk_create(
-        Access(
-            document=document, reason=reason, source=source, granted_at=now, granted_by=actor, **{column: pk}
-        )
+        Access(document=document, reason=reason, source=source, granted_at=now, granted_by=actor, **{column: pk})
         for reason, column, pk in need_to_know_grants(data)
     )
     audit.record(
@@ -468,14 +472,18 @@ def register_receipt(
         document = get_document_for(actor, document_public_id)
         check_may_enter(actor, registry, Level(document.level), document.category_mask)
         if direction not in ("IN", "OUT", "INT"):
-            raise ValidationError({"direction": _("unknown direction %(code)s (use IN, OUT or INT)") % {"code": repr(direction)}})
+            raise ValidationError(
+                {"direction": _("unknown direction %(code)s (use IN, OUT or INT)") % {"code": repr(direction)}}
+            )
         if Registration.objects.filter(document=document, registry=registry, voided_at__isnull=True).exists():
             raise ValidationError(
                 {"registry": _("the document is already registered in %(code)s") % {"code": registry.code}}
             )
         now = timezone.now()
         first = (
-            Registration.objects.filter(document=document, voided_at__isnull=True).order_by("registered_at", "id").first()
+            Registration.objects.filter(document=document, voided_at__isnull=True)
+            .order_by("registered_at", "id")
+            .first()
         )
         registration = _enter(
             actor,
@@ -514,12 +522,17 @@ def correct_registration(actor: Person, registration_public_id: str, changes: Ma
     unknown = sorted(set(changes) - set(CORRECTABLE_FIELDS))
     if unknown:
         raise InvalidRegistration(
-            [(name, _("cannot be corrected (correctable: %(fields)s)") % {"fields": ", ".join(CORRECTABLE_FIELDS)}) for name in unknown]
+            [
+                (name, _("cannot be corrected (correctable: %(fields)s)") % {"fields": ", ".join(CORRECTABLE_FIELDS)})
+                for name in unknown
+            ]
         )
     with transaction.atomic(durable=True):
         registration = get_registration_for(actor, registration_public_id)
         document = Document.objects.select_for_update().get(pk=registration.document_id)
-        registration = Registration.objects.select_for_update().select_related("registry", "file").get(pk=registration.pk)
+        registration = (
+            Registration.objects.select_for_update(of=("self",)).select_related("registry", "file").get(pk=registration.pk)
+        )
         require(actor, Action.CORRECT, document, registration)
         current = registration_values(registration, document)
         proposed = {**current, **{name: "" if value is None else str(value) for name, value in changes.items()}}
@@ -558,7 +571,7 @@ def void_registration(actor: Person, registration_public_id: str, reason: str) -
         raise ValidationError({"reason": _("is longer than %(limit)d characters") % {"limit": 300}})
     with transaction.atomic(durable=True):
         registration = get_registration_for(actor, registration_public_id)
-        registration = Registration.objects.select_for_update().select_related("registry").get(pk=registration.pk)
+        registration = Registration.objects.select_for_update(of=("self",)).select_related("registry").get(pk=registration.pk)
         require(actor, Action.VOID, registration.document, registration)
         registration.voided_at = timezone.now()
         registration.voided_by = actor
@@ -614,7 +627,13 @@ def _add_version(
         "records.version_added",
         document,
         summary=f"version {version.number} ({upload.filename}) added",
-        data={"version": version.number, "filename": upload.filename[-255:], "sha256": blob.sha256, "size": blob.size, "warning": warning},
+        data={
+            "version": version.number,
+            "filename": upload.filename[-255:],
+            "sha256": blob.sha256,
+            "size": blob.size,
+            "warning": warning,
+        },
     )
     return version
 
@@ -741,7 +760,9 @@ def revoke_access(
             .first()
         )
         if row is None:
-            raise ValidationError({"grantee": _("%(grantee)s has no such need-to-know") % {"grantee": _grantee_label(grantee)}})
+            raise ValidationError(
+                {"grantee": _("%(grantee)s has no such need-to-know") % {"grantee": _grantee_label(grantee)}}
+            )
         row.delete()
         audit.record(
             actor,
@@ -780,10 +801,12 @@ def find_grantee(code: str) -> dict[str, Any]:
     if person is not None:
         return {"person": person}
     raise ValidationError(
-        {"grantee": _("unknown grantee %(code)s (a person @username, a unit or a registry code)") % {"code": repr(code)}}
+        {
+            "grantee": _("unknown grantee %(code)s (a person @username, a unit or a registry code)")
+            % {"code": repr(code)}
+        }
     )
 
 
 def history_for(person: Person, document_public_id: str) -> Any:
     return audit.history_of(get_document_for(person, document_public_id))
-

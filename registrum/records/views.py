@@ -187,7 +187,9 @@ def register_receipt(request: PersonRequest) -> HttpResponse:
     candidates = services.find_known_documents(person, text) if text else []
     errors: list[str] = []
     if request.method == "POST":
-        registry = Registry.objects.filter(code=request.POST.get("registry", ""), pk__in=[r.pk for r in registries]).first()
+        registry = Registry.objects.filter(
+            code=request.POST.get("registry", ""), pk__in=[r.pk for r in registries]
+        ).first()
         file = File.objects.filter(code=request.POST.get("file", "")).first() if request.POST.get("file") else None
         if registry is None:
             errors.append(_("Choose one of your registries."))

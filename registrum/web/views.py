@@ -11,9 +11,9 @@ from registrum.records.models import Registration
 def home(request: PersonRequest) -> HttpResponse:
     person = request.user
     recent = list(
-        Registration.objects.visible_to(person).select_related("registry", "document").order_by("-registered_at", "-id")[
-            :15
-        ]
+        Registration.objects.visible_to(person)
+        .select_related("registry", "document")
+        .order_by("-registered_at", "-id")[:15]
     )
     return render(
         request,

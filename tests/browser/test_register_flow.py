@@ -44,7 +44,7 @@ def result_count(page: Page):
     return page.locator("#results [role=status] span").first
 
 
-def register_incoming_as_clerk(page: Page, pdf_path) -> tuple[int, str]:
+def register_incoming_as_clerk(page: Page, pdf_path) -> tuple[str, str]:
     page.get_by_role("link", name="Register incoming").click()
     page.wait_for_url("**/register/new/?direction=IN")
     expect(page.get_by_role("heading", level=1)).to_have_text("Register incoming correspondence")
@@ -65,7 +65,7 @@ def register_incoming_as_clerk(page: Page, pdf_path) -> tuple[int, str]:
     page.locator("#f-content").set_input_files(pdf_path)
     page.get_by_role("button", name="Register", exact=True).click()
 
-    page.wait_for_url(re.compile(r"/register/\d+/$"))
+    page.wait_for_url(re.compile(r"/register/d/[a-z2-7]{16}/$"))
     number = page.get_by_role("heading", level=1).inner_text().split("·")[0].strip()
     assert re.fullmatch(r"IMS-REG/\d{4}/\d{6}", number), number
     expect(page.locator(".messages")).to_contain_text(f"Registered as {number}.")
@@ -79,13 +79,12 @@ def register_incoming_as_clerk(page: Page, pdf_path) -> tuple[int, str]:
     expect(versions).to_have_count(1)
     expect(versions.first.locator("td").first).to_have_text("1")
     expect(versions.first.get_by_role("link", name="vacancy.pdf")).to_be_visible()
-    found = re.search(r"/register/(\d+)/$", page.url)
+    found = re.search(r"/register/d/([a-z2-7]{16})/$", page.url)
     assert found, page.url
-    pk = int(found.group(1))
-    return pk, number
+    return found.group(1), number
 
 
-def assert_finds_nothing(page: Page, pk: int, number: str) -> None:
+def assert_finds_nothing(page: Page, public_id: str, number: str) -> None:
     page.get_by_role("link", name="Register", exact=True).click()
     page.wait_for_url("**/register/")
     expect(result_count(page)).to_have_text("1 registration")
@@ -104,11 +103,11 @@ def assert_finds_nothing(page: Page, pk: int, number: str) -> None:
         expect(result_count(page)).to_have_text("1 registration")
         banner_levels(page, "NR")
 
-    response = page.goto(f"/register/{pk}/")
+    response = page.goto(f"/register/d/{public_id}/")
     assert response is not None
     assert response.status == 404
     expect(page.locator("body")).not_to_contain_text("STEADFAST")
-    download = page.context.request.get(f"/register/{pk}/versions/1/download/")
+    download = page.context.request.get(f"/register/d/{public_id}/versions/1/download/")
     assert download.status == 404
     assert not download.body().startswith(b"%PDF")
 
@@ -120,7 +119,7 @@ def test_registered_pdf_reaches_the_cleared_addressee_and_no_one_else(world, new
 
     clerk = new_session()
     clerk.login(world.clerk.username)
-    pk, number = register_incoming_as_clerk(clerk.page, pdf_path)
+    public_id, number = register_incoming_as_clerk(clerk.page, pdf_path)
 
     # The addressee: NS clearance, member of the ESO, a NATO nation. A fresh context, its own login.
     reader = new_session()
@@ -140,7 +139,7 @@ def test_registered_pdf_reaches_the_cleared_addressee_and_no_one_else(world, new
     banner_levels(page, "NS")
 
     row.get_by_role("link", name=number).click()
-    page.wait_for_url(f"**/register/{pk}/")
+    page.wait_for_url(f"**/register/d/{public_id}/")
     top = page.locator("#banner-top")
     expect(top).to_have_text("NATO SECRET")
     banner_levels(page, "NS")
@@ -155,11 +154,11 @@ def test_registered_pdf_reaches_the_cleared_addressee_and_no_one_else(world, new
 
     # Same unit, same register page, but an NR clearance: the NS document does not exist for them.
     nr_reader = new_session()
-    assert_finds_nothing(nr_reader.login(world.nr_reader.username), pk, number)
+    assert_finds_nothing(nr_reader.login(world.nr_reader.username), public_id, number)
 
     # Cleared NS and an addressee, but Australian: the document is not releasable to AUS.
     partner = new_session()
-    assert_finds_nothing(partner.login(world.partner.username), pk, number)
+    assert_finds_nothing(partner.login(world.partner.username), public_id, number)
 
 
 def test_register_banner_follows_the_highest_level_shown(world, new_session):
@@ -198,3 +197,48 @@ def test_register_banner_follows_the_highest_level_shown(world, new_session):
     expect(result_count(page)).to_have_text("4 registrations")
     banner_levels(page, "CTS")
     expect(page.locator("#banner-bottom")).to_have_text("COSMIC TOP SECRET")
+
+
+def test_clerk_corrects_and_voids_a_registration_from_the_detail_page(world, new_session):
+    registered = world.register(level=Level.NS, subject="Readines report")
+    number = registered.number
+
+    reader = new_session()
+    page = reader.login(world.reader.username)
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Register", exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Register incoming")).to_have_count(0)
+    page.goto(f"/register/d/{registered.document.public_id}/")
+    expect(page.get_by_role("link", name="Correct")).to_have_count(0)
+    expect(page.get_by_text("Void", exact=True)).to_have_count(0)
+
+    clerk = new_session()
+    page = clerk.login(world.clerk.username)
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Register incoming")).to_be_visible()
+    page.goto(f"/register/d/{registered.document.public_id}/")
+    page.get_by_role("link", name="Correct").click()
+    page.wait_for_url(f"**/register/r/{registered.public_id}/correct/")
+    banner_levels(page, "NS")
+    page.locator("#c-subject").fill("Readiness report")
+    page.get_by_role("button", name="Save the correction").click()
+    page.wait_for_url(f"**/register/d/{registered.document.public_id}/")
+    expect(page.locator(".messages")).to_contain_text(f"{number} corrected.")
+    expect(page.locator("dl.meta").first).to_contain_text("(NU) Readiness report")
+    history = page.locator("section", has=page.get_by_role("heading", name="History"))
+    expect(history).to_contain_text(f"{number} corrected: subject")
+
+    page.get_by_text("Void", exact=True).click()
+    page.get_by_label("Reason for voiding").fill("registered twice")
+    page.get_by_role("button", name="Void this registration").click()
+    expect(page.locator(".messages")).to_contain_text(f"{number} is void.")
+    registrations = page.locator("section", has=page.get_by_role("heading", name="Registrations"))
+    expect(registrations.locator("tbody tr").first).to_contain_text("VOID")
+    expect(registrations).to_contain_text("registered twice")
+    expect(page.get_by_role("link", name="Correct")).to_have_count(0)  # a void registration stays as it is
+    expect(history).to_contain_text(f"{number} voided: registered twice")
+
+    page.get_by_role("link", name="Register", exact=True).click()
+    page.wait_for_url("**/register/")
+    row = page.locator("#results tbody tr", has_text=number)
+    expect(row).to_contain_text("VOID")
+    expect(row).to_contain_text("Readiness report")

@@ -55,7 +55,7 @@ def local_store() -> storage.LocalContentStore:
 def test_content_of_a_killed_registration_is_reported_and_swept_and_referenced_content_stays(world, sample_pdf):
     store = local_store()
     kept = world.register(level=Level.NS, upload=services.Upload("kept.pdf", io.BytesIO(sample_pdf)))
-    kept_digest = kept.versions.get().sha256
+    kept_digest = kept.document.versions.get().sha256
 
     killed_registration(store, "after-put")
     assert store.exists(ORPHAN)
@@ -75,7 +75,7 @@ def test_content_of_a_killed_registration_is_reported_and_swept_and_referenced_c
     report = storage_check("--repair", "--grace-hours", "0")
     assert "removed: 1 unreferenced" in report and ORPHAN in report.split("removed: 1")[1]
     assert not store.exists(ORPHAN)
-    _version, stream = services.open_version(world.reader, kept.pk, 1)
+    _version, stream = services.open_version(world.reader, kept.document.public_id, 1)
     assert stream.read() == sample_pdf
     event = AuditEvent.objects.get(event="storage.repaired")
     assert (event.actor_id, event.data["removed"], event.data["digests"]) == (None, 1, [ORPHAN])
@@ -99,13 +99,13 @@ def test_upload_killed_half_way_leaves_a_temporary_file_the_repair_sweeps(world)
 def test_missing_content_is_reported_with_its_versions_and_fails_the_check(world, sample_pdf):
     store = local_store()
     document = world.register(level=Level.NS, upload=services.Upload("a.pdf", io.BytesIO(sample_pdf)))
-    digest = document.versions.get().sha256
+    digest = document.document.versions.get().sha256
     store.delete(digest)
     for args in ((), ("--repair", "--grace-hours", "0")):
         out = io.StringIO()
         with pytest.raises(CommandError, match=r"1 version\(s\) refer to missing content"):
             call_command("storage", "check", *args, stdout=out)
-        assert f"missing: 1\n  {digest}  referenced by {document.number} v1" in out.getvalue()
+        assert f"missing: 1\n  {digest}  referenced by document {document.document.public_id} v1" in out.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -119,7 +119,7 @@ def test_the_command_line_exits_non_zero_only_when_content_is_missing(world, sam
         return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
     assert cli().returncode == 0
-    store.delete(document.versions.get().sha256)
+    store.delete(document.document.versions.get().sha256)
     failed = cli()
     assert failed.returncode != 0
     assert "refer to missing content" in failed.stderr

@@ -119,7 +119,7 @@ def test_cosmic_top_secret_without_the_cosmic_briefing_is_refused_with_the_reaso
     assert decide(subject(level=Level.CTS, briefings=["COSMIC"]), resource(level=Level.CTS)).allowed
 
 
-CLERK_OF_7 = dict(roles=frozenset({"clerk"}), registries=frozenset({7}))
+CLERK_OF_7 = {"roles": frozenset({"clerk"}), "registries": frozenset({7})}
 
 
 def staff(**kw):

@@ -14,7 +14,7 @@ from registrum.org.models import RegistrySequence
 from registrum.policy import Level
 from registrum.records.exporting import EXPORT_COLUMNS
 from registrum.records.importer import ImportFailed, import_registrations
-from registrum.records.models import Access, Document
+from registrum.records.models import Access, Document, Registration
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +37,18 @@ def run(world, text, **kw):
 def test_good_file_registers_every_row_with_its_addressees(world):
     report = run(world, GOOD)
     assert (report.rows, report.registered, report.error_count) == (3, 3, 0)
-    docs = list(Document.objects.order_by("sequence"))
-    assert [d.sequence for d in docs] == [1, 2, 3]
-    assert docs[0].marking == "NATO SECRET RELEASABLE TO AUS/NZL"
+    registrations = list(Registration.objects.select_related("document").order_by("sequence"))
+    assert [r.sequence for r in registrations] == [1, 2, 3]
+    docs = [r.document for r in registrations]
+    assert docs[0].marking == registrations[0].marking == "NATO SECRET RELEASABLE TO AUS/NZL"
     assert docs[1].subject == "Reply, with annex" and docs[1].level == Level.NR
-    assert docs[2].marking == "COSMIC TOP SECRET ATOMAL" and docs[2].direction == "INT"
-    assert Access.objects.filter(document=docs[0], person=world.outsider).exists()
+    assert docs[2].marking == "COSMIC TOP SECRET ATOMAL" and registrations[2].direction == "INT"
+    source = f"registration:{registrations[0].pk}"
+    assert Access.objects.filter(document=docs[0], person=world.outsider, reason="info", source=source).exists()
+    assert Access.objects.filter(document=docs[0], registry=world.registry, reason="registry", source=source).exists()
     assert AuditEvent.objects.filter(event="records.document_registered").count() == 3
     assert AuditEvent.objects.filter(event="records.import_completed").count() == 1
-    assert report.first_number == docs[0].number and report.last_number == docs[2].number
+    assert report.first_number == registrations[0].number and report.last_number == registrations[2].number
 
 
 def test_bad_rows_register_nothing_and_each_is_named_by_line_and_field(world):
@@ -80,7 +83,7 @@ def test_rows_the_importer_may_not_register_are_reported(world):
         run(world, text)
     (error,) = failed.value.report.errors
     assert (error.line, error.field) == (2, "level")
-    assert "OPS-CP is accredited only up to NATO CONFIDENTIAL" in error.message
+    assert "OPS-CP: the registry is accredited only up to NATO CONFIDENTIAL" in error.message
 
 
 def test_unknown_and_missing_columns_are_reported_on_the_header_line(world):
@@ -135,10 +138,11 @@ def test_export_holds_only_what_the_person_may_see_and_reimports(world, tmp_path
     assert len(rows) == 3
     # The export is the import format plus the registration columns: it goes back in.
     reimport = io.StringIO()
-    writer = csv.DictWriter(reimport, fieldnames=[c for c in EXPORT_COLUMNS if c not in ("number", "registered_at")])
+    registration_only = ("number", "registered_at", "void")
+    writer = csv.DictWriter(reimport, fieldnames=[c for c in EXPORT_COLUMNS if c not in registration_only])
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: v for k, v in row.items() if k not in ("number", "registered_at")})
+        writer.writerow({k: v for k, v in row.items() if k not in registration_only})
     report = import_registrations(world.clerk, io.BytesIO(reimport.getvalue().encode()))
     assert report.registered == 3
 
@@ -157,3 +161,87 @@ def test_export_is_audited(world, capsys):
     event = AuditEvent.objects.get(event="records.register_exported")
     assert event.actor == world.reader
     assert event.data["count"] == 2
+
+
+def test_formula_cells_are_neutralised_on_export_and_imported_back_unchanged(world, tmp_path):
+    """Found from outside: cells beginning with =, +, -, @, tab or CR were exported as they are,
+    and a spreadsheet runs them (formula injection). OWASP: prefix a quote; the import removes it."""
+    subjects = ['=HYPERLINK("http://x")', "+1", "-2 degrees", "@SUM(A1)", "'=quoted", "it's plain"]
+    for subject in subjects:
+        world.register(level=Level.NR, subject=subject, external_addressees="\tTabbed")
+    out = tmp_path / "register.csv"
+    call_command("export", "--as", "clerk", "--output", str(out))
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {row["subject"] for row in rows} == {
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2 degrees",
+        "'@SUM(A1)",
+        "''=quoted",
+        "it's plain",
+    }
+    assert {row["external_addressees"] for row in rows} == {"'\tTabbed"}
+    reimport = io.StringIO()
+    columns = [c for c in EXPORT_COLUMNS if c not in ("number", "registered_at", "void")]
+    writer = csv.DictWriter(reimport, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row[k] for k in columns})
+    import_registrations(world.clerk, io.BytesIO(reimport.getvalue().encode()))
+    assert sorted(Document.objects.values_list("subject", flat=True)) == sorted(subjects * 2)
+
+
+def test_duplicate_columns_are_refused_on_the_header_line(world):
+    with pytest.raises(ImportFailed) as failed:
+        run(world, "registry,direction,originator,subject,level,subject\nIMS-REG,IN,SHAPE,a,NS,b\n")
+    (error,) = failed.value.report.errors
+    assert (error.line, error.field, error.message) == (1, "subject", "column 'subject' appears 2 times")
+    assert not Document.objects.exists()
+
+
+def test_releasable_to_naming_only_member_nations_is_refused_not_made_nato_releasable(world):
+    with pytest.raises(ImportFailed) as failed:
+        run(world, HEADER + "IMS-REG,IN,,SHAPE,,x,NS,,DEU/FRA,,\n")
+    messages = [e.message for e in failed.value.report.errors if e.field == "releasable_to"]
+    assert messages and "DEU is a member nation and always has access" in messages[0]
+    assert not Document.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_pass_of_an_import_takes_no_write_lock(world, tmp_path):
+    """Found from outside: a 100,000-row import held SQLite's write lock for its whole run, so
+    every other write waited and failed after 30 s. Checking is now done outside the writing
+    transaction: while rows are being checked, another writer commits at once."""
+    import threading
+
+    from django.db import connection
+
+    from registrum.records import importer
+
+    committed = threading.Event()
+    tried = threading.Event()
+    original = importer._checked
+
+    def write_elsewhere():
+        try:
+            world.register(level=Level.NR)
+            committed.set()
+        finally:
+            connection.close()
+
+    def checked_while_another_writes(data, now):
+        if not tried.is_set():
+            tried.set()
+            thread = threading.Thread(target=write_elsewhere)
+            thread.start()
+            thread.join(timeout=10)
+        return original(data, now)
+
+    importer._checked = checked_while_another_writes
+    try:
+        report = run(world, GOOD)
+    finally:
+        importer._checked = original
+    assert committed.is_set(), "another writer had to wait for the import"
+    assert report.registered == 3
+    assert Registration.objects.count() == 4

@@ -362,24 +362,59 @@ def test_the_login_page_is_in_french_and_logging_in_keeps_the_language(client, w
 
 def test_a_content_warning_is_shown_in_the_reader_language(client, world):
     """Warnings are stored in English and translated where they are shown."""
-    document = world.register(upload=records.Upload("broken.pdf", io.BytesIO(b"%PDF-1.7 not really a PDF")))
+    document = world.register(upload=records.Upload("broken.pdf", io.BytesIO(b"%PDF-1.7 not really a PDF"))).document
     assert document.versions.get().warning == "PDF is damaged and cannot be opened"
     client.force_login(world.clerk)
     switch_language(client, "fr")
-    detail = page(client, f"/register/{document.pk}/")
+    detail = page(client, f"/register/d/{document.public_id}/")
     assert "le PDF est endommagé et ne peut pas être ouvert" in detail
     assert "Historique" in detail and "Téléverser une version (PDF, DOCX, EML, TXT)" in detail
 
 
 def test_refusals_and_missing_pages_are_in_french(client, world):
-    document = world.register()
+    document = world.register().document
     client.force_login(world.reader)
     switch_language(client, "fr")
-    response = client.post(f"/register/{document.pk}/versions/", {"content": io.BytesIO(b"text")})
+    response = client.post(f"/register/d/{document.public_id}/versions/", {"content": io.BytesIO(b"text")})
     refused = html.unescape(response.content.decode())
     assert response.status_code == 403 and '<html lang="fr">' in refused
     assert "Non autorisé" in refused
     assert "seul le bureau d'ordre détenteur ajoute des versions à un document" in refused
 
-    missing = page(client, "/register/999999/", status=404)
+    missing = page(client, "/register/d/aaaaaaaaaaaaaaaa/", status=404)
     assert "Introuvable" in missing and "Retour au registre" in missing
+
+
+def test_the_history_and_the_direction_codes_are_in_the_reader_language(client, world):
+    """History lines are rendered from the events' data in the reader's language, not from the
+    English summary stored with them; the register's direction column is abbreviated in it."""
+    registered = world.register(subject="Readines report")
+    world.register(subject="Outgoing reply", direction="OUT")
+    records.correct_registration(world.clerk, registered.public_id, {"subject": "Readiness report"})
+    records.void_registration(world.clerk, registered.public_id, "enregistré deux fois")
+    number = registered.number
+    client.force_login(world.reader)
+    switch_language(client, "fr")
+
+    detail = page(client, f"/register/d/{registered.document.public_id}/")
+    assert '<html lang="fr">' in detail
+    for text in (
+        f"Enregistré dans IMS-REG sous le numéro {number} (arrivée)",
+        f"{number} corrigé : subject",
+        f"{number} annulé : enregistré deux fois",
+        "ANNULÉ",
+    ):
+        assert text in detail, text
+    for english in ("Registered in", "registered in IMS-REG", "corrected:", "voided:"):
+        assert english not in detail, english
+
+    register = page(client, "/register/")
+    assert '<abbr title="arrivée">ARR</abbr>' in register
+    assert '<abbr title="départ">DÉP</abbr>' in register
+    assert ">IN</abbr>" not in register and ">OUT</abbr>" not in register
+
+    switch_language(client, "en", next_url="/register/")
+    register = page(client, "/register/")
+    assert '<abbr title="incoming">IN</abbr>' in register and '<abbr title="outgoing">OUT</abbr>' in register
+    detail = page(client, f"/register/d/{registered.document.public_id}/")
+    assert f"Registered in IMS-REG as {number} (incoming)" in detail
