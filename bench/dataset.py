@@ -11,6 +11,7 @@ Needs Django set up (the vocabulary comes from registrum.demo.builder).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import random
 from collections import Counter
@@ -143,21 +144,35 @@ def _rows(count: int, importer: Importer, rng: random.Random) -> Iterator[tuple[
 
 def write_csv(path: Path, count: int, importer: Importer, seed: int) -> dict[str, int]:
     """Write `count` rows to `path`; return a few counts describing what was written."""
+    return write_csvs({path: count}, importer, seed)[path]
+
+
+def write_csvs(counts: dict[Path, int], importer: Importer, seed: int) -> dict[Path, dict[str, int]]:
+    """Write each file's first `count` rows in one pass (every file a prefix of the largest);
+    return each file's counts describing what was written."""
     rng = random.Random(seed)
     header = columns()
-    stats: Counter[str] = Counter()
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for level, row in _rows(count, importer, rng):
-            writer.writerow([row.get(name, "") for name in header])
-            stats["rows"] += 1
-            stats[f"level_{level}"] += 1
+    stats: dict[Path, Counter[str]] = {path: Counter() for path in counts}
+    with contextlib.ExitStack() as stack:
+        writers = {}
+        for path in counts:
+            out = stack.enter_context(path.open("w", encoding="utf-8", newline=""))
+            writers[path] = csv.writer(out)
+            writers[path].writerow(header)
+        for n, (level, row) in enumerate(_rows(max(counts.values(), default=0), importer, rng)):
+            values = [row.get(name, "") for name in header]
             addressees = f"{row['action']};{row['info']}".split(";")
-            if "PDD" in addressees:
-                stats["addressed_to_PDD"] += 1
-            if row["categories"]:
-                stats["special_category"] += 1
-            if row["releasable_to"]:
-                stats["releasable_beyond_nato"] += 1
-    return dict(stats)
+            for path, count in counts.items():
+                if n >= count:
+                    continue
+                writers[path].writerow(values)
+                counter = stats[path]
+                counter["rows"] += 1
+                counter[f"level_{level}"] += 1
+                if "PDD" in addressees:
+                    counter["addressed_to_PDD"] += 1
+                if row["categories"]:
+                    counter["special_category"] += 1
+                if row["releasable_to"]:
+                    counter["releasable_beyond_nato"] += 1
+    return {path: dict(counter) for path, counter in stats.items()}

@@ -29,6 +29,7 @@ SERIES = [
     Series("list_api", "/api/v1/registrations", api=True),
     Series("list_api_page2", "/api/v1/registrations?page=2", api=True),
     Series("list_search_api", "/api/v1/registrations?q=assessment", api=True),
+    Series("list_filter_api", "/api/v1/registrations?level=NR&direction=IN", api=True),
 ]
 
 

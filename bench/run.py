@@ -1,15 +1,23 @@
 """The whole run: set up, import, serve and measure, report.
 
-1. Two throw-away sites, each `registrum init` + `registrum demo --registrations 0`: SQLite in a
-   temporary data folder, PostgreSQL in a durable (fsync on) cluster on loopback. Set up in
-   parallel; nothing is measured while anything else runs.
-2. A CSV of N registrations (bench.dataset), and its first N/10 rows. `registrum import` of each,
-   as the demo clerk, into a copy of the site (N/10) and into the site itself (N): rows per second
-   of wall time (process start included) and the import process's own peak RSS.
+Two scales: the base (default 100,000 registrations) and the big one (default 1,000,000; its
+figures are named ..._1m). `--scale 100000` measures the base only.
+
+1. Throw-away sites, each `registrum init` + `registrum demo --registrations 0`: SQLite in
+   temporary data folders, PostgreSQL in a durable (fsync on) cluster on loopback (a database per
+   site, cloned from the first). Set up in parallel; nothing is measured while anything else runs.
+2. One pass writes the CSVs of N registrations (bench.dataset), of its first N/10 rows and of the
+   big scale (the smaller files are prefixes of the larger). `registrum import` of each, as the
+   demo clerk, into a site of its own: rows per second of wall time (process start included) and
+   the import process's own peak RSS.
 3. `registrum serve --workers 2` on the N-row site; the CTS clerk (jsmith) and the NR reader
    (sbrown) log in through the form and get API tokens from `registrum token` (giving their
    password); each request path is timed (p50/p95), and the server's peak memory is the sum of
-   its processes' VmHWM.
+   its processes' VmHWM. Then, on the same server: 8 clients (each with its own token of the
+   importing clerk) register through the API at once, each request with an Idempotency-Key; and
+   the NR reader downloads a sample document's PDF again and again while `registrum import` of N
+   rows writes into the same site. On the big site only the list paths are timed, with fewer
+   requests (--big-requests).
 """
 
 from __future__ import annotations
@@ -24,32 +32,63 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from bench import dataset, latency, procs, report, server
+from bench import dataset, latency, load, procs, report, server
 from bench.procs import Target
 from devtools.pgcluster import running_cluster
 
 
+def scales(text: str) -> list[int]:
+    """`100000` or `100000,1000000`: the base scale and, optionally, the big one."""
+    try:
+        values = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not one or two whole numbers: {text!r}") from None
+    if not 1 <= len(values) <= 2 or min(values) < 10 or (len(values) == 2 and values[1] <= values[0]):
+        raise argparse.ArgumentTypeError("one or two scales of at least 10, the second larger than the first")
+    return values
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0] if __doc__ else "")
-    parser.add_argument("--scale", type=int, default=100_000, help="registrations imported (default 100000)")
+    parser.add_argument(
+        "--scale",
+        type=scales,
+        default=[100_000, 1_000_000],
+        help="registrations imported: BASE or BASE,BIG (default 100000,1000000; the big scale's figures end in _1m)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--requests", type=int, default=60, help="timed requests per path and user (default 60)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests first (default 5)")
+    parser.add_argument(
+        "--big-requests", type=int, default=20, help="timed requests per path and user at the big scale (default 20)"
+    )
+    parser.add_argument("--big-warmup", type=int, default=2, help="untimed requests first at the big scale (default 2)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients registering (default 8)")
+    parser.add_argument(
+        "--registrations", type=int, default=150, help="timed API registrations per client (default 150)"
+    )
+    parser.add_argument(
+        "--idle-downloads", type=int, default=30, help="downloads timed before the import starts (default 30)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--clerk", default="jsmith", help="the demo clerk who imports (default jsmith, HQ-CR)")
+    parser.add_argument("--clerk", default="jsmith", help="the demo clerk who imports and registers (default jsmith)")
+    parser.add_argument("--registry", default="HQ-CR", help="where the API clients register (default HQ-CR)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--skip-postgres-lists", action="store_true", help="measure the lists on SQLite only")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (SQLite sites, CSV, logs)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a figure misses its target")
     args = parser.parse_args(argv)
-    if args.scale < 10 or args.requests < 1 or args.warmup < 0:
-        parser.error("--scale must be at least 10, --requests at least 1 and --warmup not negative")
+    counts = (args.requests, args.big_requests, args.clients, args.registrations, args.idle_downloads)
+    if min(counts) < 1 or args.warmup < 0 or args.big_warmup < 0:
+        parser.error("request, client and registration counts must be at least 1, warm-ups not negative")
+    args.base_scale = args.scale[0]
+    args.big_scale = args.scale[1] if len(args.scale) > 1 else None
     return args
 
 
@@ -67,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"work folder kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"\nRegistrum benchmark: {args.scale:,} registrations\n")
+    big = f" and {args.big_scale:,} (figures ending in _1m)" if args.big_scale else ""
+    print(f"\nRegistrum benchmark: {args.base_scale:,} registrations{big}\n")
     print(results.table())
     if args.json:
         results.write_json(args.json)
@@ -85,13 +125,20 @@ class Bench:
         self.logs = work / "logs"
         self.figures: dict[str, float] = {}
         self.skipped: dict[str, str] = {}
+        self._base_import_kb = 0  # the base-scale import's peak RSS, against which the big one's is compared
         self.context: dict[str, object] = {
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
             "cpus": os.cpu_count(),
             "load_average_at_start": os.getloadavg(),
+            "scale": args.base_scale,
+            "big_scale": args.big_scale,
             "requests_per_series": args.requests,
             "warmup_per_series": args.warmup,
+            "requests_per_series_1m": args.big_requests,
+            "warmup_per_series_1m": args.big_warmup,
+            "registering_clients": args.clients,
+            "registrations_per_client": args.registrations,
             "workers": args.workers,
             "importing_clerk": args.clerk,
             "code": code_version(),
@@ -99,36 +146,51 @@ class Bench:
 
     def run(self) -> report.Results:
         self._django()
+        big = self.args.big_scale is not None
         sqlite = Target("sqlite", self.work / "sqlite")
         sqlite_tenth = Target("sqlite-tenth", self.work / "sqlite-tenth")
+        sqlite_big = Target("sqlite-1m", self.work / "sqlite-1m")
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=2) as pool:
-            log("setting up the SQLite site (init, demo)")
-            sqlite_ready = pool.submit(self._set_up, sqlite, sqlite_tenth)
-            full_csv, tenth_csv, tenth_rows = self._write_csvs()
+            log("setting up the SQLite sites (init, demo)")
+            copies = [sqlite_tenth, sqlite_big] if big else [sqlite_tenth]
+            sqlite_ready = pool.submit(self._set_up, sqlite, copies)
+            csvs = self._write_csvs()
             log("starting a durable PostgreSQL cluster on loopback")
             with running_cluster(durable=True) as url:
                 postgres = Target("postgres", self.work / "postgres", url)
                 log("setting up the PostgreSQL site (init, demo)")
-                self._set_up(postgres, None)
+                self._set_up(postgres, [])
                 postgres_tenth = Target("postgres-tenth", postgres.home, clone_database(url, "registrum_tenth"))
+                postgres_big = Target("postgres-1m", postgres.home, clone_database(url, "registrum_1m"))
                 self.context["postgres"] = server_version(url)
                 sqlite_ready.result()
                 log(f"set-up done in {time.monotonic() - started:.0f} s")
 
-                self._imports("sqlite", sqlite, sqlite_tenth, full_csv, tenth_csv, tenth_rows)
-                self._lists(sqlite, "", pool)
-                self._imports("postgres", postgres, postgres_tenth, full_csv, tenth_csv, tenth_rows)
-                if self.args.skip_postgres_lists:
-                    for name in report.list_names("postgres"):
-                        self.skipped[name] = "--skip-postgres-lists"
-                else:
-                    # What autovacuum does within minutes of a bulk load; done now so the plans are settled.
-                    vacuum_analyze(url)
-                    self._lists(postgres, "_postgres", pool)
+                for db, site, tenth, big_site in (
+                    ("sqlite", sqlite, sqlite_tenth, sqlite_big),
+                    ("postgres", postgres, postgres_tenth, postgres_big),
+                ):
+                    self._imports(db, site, tenth, csvs)
+                    self._settle(site)
+                    lists = db == "sqlite" or not self.args.skip_postgres_lists
+                    self._serve(db, site, csvs["base"], pool, lists=lists, load=True)
+                    if big:
+                        self._import_big(db, big_site, csvs["big"])
+                        self._settle(big_site)
+                        self._serve(db, big_site, csvs["base"], pool, lists=lists, load=False)
+                    if not lists:
+                        for name in report.list_names(db) + (report.list_names(db, big=True) if big else []):
+                            self.skipped[name] = "--skip-postgres-lists"
+                    if db == "sqlite":
+                        for done in (sqlite_tenth, sqlite_big):  # disk space: a 1M-row site is gigabytes
+                            shutil.rmtree(done.home, ignore_errors=True)
+        if not big:
+            for name in set(report.expected_names()) - set(report.expected_names(big=False)):
+                self.skipped[name] = "base scale only (--scale with one value)"
         self.context["load_average_at_end"] = os.getloadavg()
         self.context["total_seconds"] = round(time.monotonic() - started, 1)
-        return report.Results(self.args.scale, self.figures, self.skipped, self.context)
+        return report.Results(self.args.base_scale, self.args.big_scale, self.figures, self.skipped, self.context)
 
     def _django(self) -> None:
         """This process reads the demo's vocabulary from the code; it never opens a database."""
@@ -139,31 +201,45 @@ class Bench:
 
         django.setup()
 
-    def _set_up(self, target: Target, copy_to: Target | None) -> None:
+    def _set_up(self, target: Target, copies: list[Target]) -> None:
         procs.run(target, "init", logs=self.logs)
         procs.run(target, "demo", "--registrations", "0", logs=self.logs)
-        if copy_to is not None:
-            shutil.copytree(target.home, copy_to.home)
+        for copy in copies:
+            shutil.copytree(target.home, copy.home)
 
-    def _write_csvs(self) -> tuple[Path, Path, int]:
+    def _settle(self, target: Target) -> None:
+        """On PostgreSQL, what autovacuum does within minutes of a bulk load; done now so the plans are settled."""
+        if target.database_url:
+            log(f"{target.name}: VACUUM ANALYZE")
+            vacuum_analyze(target.database_url)
+
+    def _write_csvs(self) -> dict[str, tuple[Path, int]]:
         importer = dataset.importer_for(self.args.clerk)
         self.context["import_registries"] = sorted(importer.registries)
-        full, tenth = self.work / "registrations.csv", self.work / "registrations-tenth.csv"
-        tenth_rows = max(1, self.args.scale // 10)
-        log(f"writing {self.args.scale:,} registrations to {full.name}")
-        self.context["csv"] = dataset.write_csv(full, self.args.scale, importer, self.args.seed)
-        self.context["csv_mb"] = round(full.stat().st_size / 2**20, 1)
-        dataset.write_csv(tenth, tenth_rows, importer, self.args.seed)
-        return full, tenth, tenth_rows
+        base = self.args.base_scale
+        files = {
+            "base": (self.work / "registrations.csv", base),
+            "tenth": (self.work / "registrations-tenth.csv", max(1, base // 10)),
+        }
+        if self.args.big_scale:
+            files["big"] = (self.work / "registrations-1m.csv", self.args.big_scale)
+        log(f"writing {max(rows for _, rows in files.values()):,} registrations (and their prefixes) to CSV")
+        stats = dataset.write_csvs(dict(files.values()), importer, self.args.seed)
+        self.context["csv"] = stats[files["base"][0]]
+        self.context["csv_mb"] = round(files["base"][0].stat().st_size / 2**20, 1)
+        if "big" in files:
+            self.context["csv_mb_1m"] = round(files["big"][0].stat().st_size / 2**20, 1)
+        return files
 
-    def _imports(self, db: str, full: Target, tenth: Target, full_csv: Path, tenth_csv: Path, tenth_rows: int) -> None:
+    def _imports(self, db: str, full: Target, tenth: Target, csvs: dict[str, tuple[Path, int]]) -> None:
         self.context[f"load_average_before_import_{db}"] = os.getloadavg()
+        (tenth_csv, tenth_rows), (full_csv, rows) = csvs["tenth"], csvs["base"]
         log(f"{db}: importing {tenth_rows:,} rows (a tenth)")
         small = self._import(tenth, tenth_csv, tenth_rows)
-        log(f"{db}: importing {self.args.scale:,} rows")
-        big = self._import(full, full_csv, self.args.scale)
-        self.figures[f"import_{db}_per_s"] = self.args.scale / big.seconds
-        self.figures[f"import_{db}_per_s_excl_startup"] = reported_rate(big.stdout) or self.args.scale / big.seconds
+        log(f"{db}: importing {rows:,} rows")
+        big = self._import(full, full_csv, rows)
+        self.figures[f"import_{db}_per_s"] = rows / big.seconds
+        self.figures[f"import_{db}_per_s_excl_startup"] = reported_rate(big.stdout) or rows / big.seconds
         self.figures[f"import_{db}_peak_rss_mb"] = big.peak_rss_kb / 1024
         self.figures[f"import_{db}_tenth_per_s"] = tenth_rows / small.seconds
         self.figures[f"import_{db}_tenth_peak_rss_mb"] = small.peak_rss_kb / 1024
@@ -173,7 +249,23 @@ class Bench:
             self.context[f"import_{db}{label}_peak_rss_file_mb"] = round(finished.peak_rss_file_kb / 1024, 1)
         self.context[f"import_{db}_seconds"] = round(big.seconds, 2)
         self.context[f"import_{db}_output"] = big.stdout.strip()
+        self._base_import_kb = big.peak_rss_kb
         log(f"{db}: {self.figures[f'import_{db}_per_s']:,.0f} rows/s, {big.peak_rss_kb / 1024:.0f} MB peak")
+
+    def _import_big(self, db: str, target: Target, big_csv: tuple[Path, int]) -> None:
+        path, rows = big_csv
+        self.context[f"load_average_before_import_{db}_1m"] = os.getloadavg()
+        log(f"{db}: importing {rows:,} rows")
+        big = self._import(target, path, rows)
+        self.figures[f"import_{db}_per_s_1m"] = rows / big.seconds
+        self.figures[f"import_{db}_per_s_excl_startup_1m"] = reported_rate(big.stdout) or rows / big.seconds
+        self.figures[f"import_{db}_peak_rss_mb_1m"] = big.peak_rss_kb / 1024
+        self.figures[f"import_{db}_rss_growth_ratio_1m"] = big.peak_rss_kb / self._base_import_kb
+        self.context[f"import_{db}_peak_rss_anon_mb_1m"] = round(big.peak_rss_anon_kb / 1024, 1)
+        self.context[f"import_{db}_peak_rss_file_mb_1m"] = round(big.peak_rss_file_kb / 1024, 1)
+        self.context[f"import_{db}_seconds_1m"] = round(big.seconds, 2)
+        self.context[f"import_{db}_output_1m"] = big.stdout.strip()
+        log(f"{db}: {self.figures[f'import_{db}_per_s_1m']:,.0f} rows/s, {big.peak_rss_kb / 1024:.0f} MB peak")
 
     def _import(self, target: Target, csv_path: Path, rows: int) -> procs.Finished:
         finished = procs.run(target, "import", str(csv_path), "--as", self.args.clerk, "--no-progress", logs=self.logs)
@@ -181,51 +273,137 @@ class Bench:
             raise procs.CommandFailed(f"unexpected import output: {finished.stdout}\n{finished.stderr}")
         return finished
 
-    def _lists(self, target: Target, suffix: str, pool: ThreadPoolExecutor) -> None:
+    def _token(self, target: Target, username: str, name: str) -> str:
         from registrum.demo.builder import DEMO_PASSWORD
 
+        finished = procs.run(
+            target,
+            *("token", username, "--name", name, "--password-stdin"),
+            logs=self.logs,
+            stdin=DEMO_PASSWORD + "\n",
+        )
+        return finished.stdout.strip().splitlines()[-1]
+
+    def _serve(
+        self, db: str, target: Target, base_csv: tuple[Path, int], pool: ThreadPoolExecutor, *, lists: bool, load: bool
+    ) -> None:
+        big = target.name.endswith("-1m")
+        suffix = report._suffix(db, big)
         log(f"{target.name}: serving the register with {self.args.workers} workers")
         with server.serving(target, self.logs, self.args.workers) as site:
-            tokens = {
-                username: pool.submit(
-                    procs.run,
-                    target,
-                    *("token", username, "--name", "bench", "--password-stdin"),
-                    logs=self.logs,
-                    stdin=DEMO_PASSWORD + "\n",
-                )
-                for _, username in report.USERS
-            }
+            # Tokens come from `registrum token` processes, two at a time while the server starts.
+            tokens = {username: pool.submit(self._token, target, username, "bench") for _, username in report.USERS}
+            clients: list[Future[str]] = []
+            if load:
+                clients = [
+                    pool.submit(self._token, target, self.args.clerk, f"bench-client-{i}")
+                    for i in range(self.args.clients)
+                ]
             site.wait_ready()
+            for future in [*tokens.values(), *clients]:
+                future.result()
             site.sample_memory()
-            self.context[f"load_average_before_lists{suffix or '_sqlite'}"] = os.getloadavg()
-            for label, username in report.USERS:
-                browser = server.login(site.base, username, DEMO_PASSWORD)
-                api = server.api_session(tokens[username].result().stdout.strip().splitlines()[-1])
-                count = api.get(f"{site.base}/api/v1/registrations?page_size=1", timeout=120).json()["count"]
-                self.context[f"visible_documents_{label}{suffix}"] = count
-                for series in latency.SERIES:
-                    timing = latency.measure(
-                        api if series.api else browser,
-                        site.base + series.path,
-                        requests_count=self.args.requests,
-                        warmup=self.args.warmup,
-                        check=latency.check_api if series.api else latency.check_page,
-                    )
-                    self.figures[f"{series.name}_p50_ms_{label}{suffix}"] = timing.p50_ms
-                    self.figures[f"{series.name}_p95_ms_{label}{suffix}"] = timing.p95_ms
-                    site.sample_memory()
-                    log(
-                        f"{target.name}: {label} {series.path}: p50 {timing.p50_ms:.0f} ms,"
-                        f" p95 {timing.p95_ms:.0f} ms, max {timing.max_ms:.0f} ms"
-                    )
-                browser.close()
-                api.close()
+            if lists:
+                self._lists(site, target, suffix, {u: f.result() for u, f in tokens.items()}, big=big)
+            if load:
+                self._register(db, site, [f.result() for f in clients])
+                self._download_during_import(db, site, target, tokens, base_csv, pool)
             site.sample_memory()
-            self.figures[f"server_peak_rss_mb{suffix}"] = site.peak_rss_mb()
+            if lists:
+                self.figures[f"server_peak_rss_mb{suffix}"] = site.peak_rss_mb()
             self.context[f"server_processes{suffix}"] = len(site.peak_kb)
             self.context[f"server_vmhwm_mb_by_process{suffix}"] = [round(kb / 1024, 1) for kb in site.peak_kb.values()]
             self.context[f"server_rss_at_end_mb{suffix}"] = site.rss_now_mb()
+
+    def _lists(self, site: server.Server, target: Target, suffix: str, tokens: dict[str, str], *, big: bool) -> None:
+        from registrum.demo.builder import DEMO_PASSWORD
+
+        requests_count = self.args.big_requests if big else self.args.requests
+        warmup = self.args.big_warmup if big else self.args.warmup
+        self.context[f"load_average_before_lists{suffix or '_sqlite'}"] = os.getloadavg()
+        for label, username in report.USERS:
+            browser = server.login(site.base, username, DEMO_PASSWORD)
+            api = server.api_session(tokens[username])
+            count = api.get(f"{site.base}/api/v1/registrations?page_size=1", timeout=300).json()["count"]
+            self.context[f"visible_documents_{label}{suffix}"] = count
+            for series in latency.SERIES:
+                timing = latency.measure(
+                    api if series.api else browser,
+                    site.base + series.path,
+                    requests_count=requests_count,
+                    warmup=warmup,
+                    check=latency.check_api if series.api else latency.check_page,
+                )
+                self.figures[f"{series.name}_p50_ms_{label}{suffix}"] = timing.p50_ms
+                self.figures[f"{series.name}_p95_ms_{label}{suffix}"] = timing.p95_ms
+                site.sample_memory()
+                log(
+                    f"{target.name}: {label} {series.path}: p50 {timing.p50_ms:.0f} ms,"
+                    f" p95 {timing.p95_ms:.0f} ms, max {timing.max_ms:.0f} ms"
+                )
+            browser.close()
+            api.close()
+
+    def _register(self, db: str, site: server.Server, tokens: list[str]) -> None:
+        log(f"{db}: {len(tokens)} clients registering through the API, {self.args.registrations} each")
+        self.context[f"load_average_before_register_{db}"] = os.getloadavg()
+        outcome = load.register_concurrently(
+            site.base, tokens, per_client=self.args.registrations, warmup=2, registry=self.args.registry
+        )
+        site.sample_memory()
+        self.figures[f"register_api_per_s_{db}"] = len(outcome.latencies_ms) / outcome.seconds
+        self.figures[f"register_api_p50_ms_{db}"] = outcome.quantile_ms(0.50)
+        self.figures[f"register_api_p99_ms_{db}"] = outcome.quantile_ms(0.99)
+        self.figures[f"register_api_failures_{db}"] = outcome.failure_count
+        self.context[f"register_api_requests_{db}"] = outcome.count
+        self.context[f"register_api_max_ms_{db}"] = round(max(outcome.latencies_ms, default=0), 1)
+        self.context[f"register_api_failure_kinds_{db}"] = dict(outcome.failures.most_common(5))
+        log(
+            f"{db}: {self.figures[f'register_api_per_s_{db}']:,.0f} registrations/s,"
+            f" p99 {self.figures[f'register_api_p99_ms_{db}']:.0f} ms, {outcome.failure_count} failed"
+        )
+
+    def _download_during_import(
+        self,
+        db: str,
+        site: server.Server,
+        target: Target,
+        tokens: dict[str, Future[str]],
+        base_csv: tuple[Path, int],
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        download = None
+        for label, username in reversed(report.USERS):  # the NR reader first
+            session = server.api_session(tokens[username].result())
+            download = load.find_download(site.base, session)
+            if download is not None:
+                self.context[f"download_by_{db}"] = f"{label} ({username}): {download.url.split('/api/', 1)[1]}"
+                break
+            session.close()
+        if download is None:
+            raise procs.CommandFailed("no demo document with a PDF version visible to the bench's users")
+        idle = load.download_repeatedly(session, download, self.args.idle_downloads)
+        self.figures[f"download_p95_ms_idle_{db}"] = idle.quantile_ms(0.95)
+        if idle.failure_count:
+            raise procs.CommandFailed(f"downloads fail with no import running: {dict(idle.failures)}")
+        path, rows = base_csv
+        log(f"{db}: downloading while importing {rows:,} rows into the same site")
+        importing = pool.submit(self._import, target, path, rows)
+        during = load.download_while(session, download, lambda: not importing.done())
+        finished = importing.result()
+        session.close()
+        site.sample_memory()
+        self.figures[f"download_p50_ms_during_import_{db}"] = during.quantile_ms(0.50)
+        self.figures[f"download_p95_ms_during_import_{db}"] = during.quantile_ms(0.95)
+        self.figures[f"download_max_ms_during_import_{db}"] = max(during.latencies_ms, default=float("nan"))
+        self.figures[f"download_failures_during_import_{db}"] = during.failure_count
+        self.context[f"downloads_during_import_{db}"] = during.count
+        self.context[f"download_failure_kinds_{db}"] = dict(during.failures.most_common(5))
+        self.context[f"import_{db}_per_s_while_downloading"] = round(rows / finished.seconds)
+        log(
+            f"{db}: {during.count} downloads during the import, p95"
+            f" {self.figures[f'download_p95_ms_during_import_{db}']:.0f} ms, {during.failure_count} failed"
+        )
 
 
 def code_version() -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer
 
 from registrum.accounts.services import person_for_token
@@ -69,3 +70,14 @@ def too_large(request: HttpRequest, exc: ContentTooLarge) -> HttpResponse:
 @api.exception_handler(IdempotencyConflict)
 def idempotency_conflict(request: HttpRequest, exc: IdempotencyConflict) -> HttpResponse:
     return api.create_response(request, {"detail": [{"field": "Idempotency-Key", "message": str(exc)}]}, status=409)
+
+
+@api.exception_handler(SchemaValidationError)
+def invalid_request(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    """A body or query the schema refuses: 400 like every other refusal, each error by field."""
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query", "filters")]
+        message = str(error.get("msg", "invalid"))
+        errors.append({"field": ".".join(location), "message": message.removeprefix("Value error, ")})
+    return api.create_response(request, {"detail": errors}, status=400)

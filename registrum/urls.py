@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import set_language
 
 from registrum.api import api
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("register/", include("registrum.records.urls")),
     path("accounts/", include("registrum.accounts.urls")),
     path("organisation/", include("registrum.org.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch is on the login page too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", include((_public(list(api_patterns)), api_app), namespace=api_namespace)),
 ]

@@ -56,7 +56,7 @@ def issue_token(actor: Actor, person: Person, *, name: str, days: int = DEFAULT_
         timezone.localdate(),
     )
     if not decision:
-        raise PermissionDenied(decision.reason)
+        raise PermissionDenied(decision.render(_))
     check_token_days(days)
     while True:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)

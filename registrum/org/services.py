@@ -9,6 +9,7 @@ from typing import Final
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from registrum import audit
 from registrum.org.models import (
@@ -50,7 +51,7 @@ def _require_administrator(actor: Actor) -> None:
         return
     decision = may(active_policy(), actor.subject(), Action.ADMINISTER, ORGANISATION, timezone.localdate())
     if not decision:
-        raise PermissionDenied(f"only a system administrator may change the organisation ({decision.reason})")
+        raise PermissionDenied(decision.render(gettext))
 
 
 def check_numbering_pattern(pattern: str) -> str:

@@ -90,16 +90,38 @@ class PersonTarget:
 Target = Resource | RegistryTarget | PersonTarget
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, do not translate"
+    """Marks a reason for the translation catalogue (`makemessages --keyword=N_`) while the
+    policy stays free of Django: faces translate `Decision.template` in the reader's language."""
+    return message
+
+
 @dataclass(frozen=True)
 class Decision:
+    """An answer and its reason: a template (English, marked for translation) and its values."""
+
     allowed: bool
-    reason: str
+    template: str
+    params: tuple[tuple[str, str], ...] = ()
 
     def __bool__(self) -> bool:
         return self.allowed
 
+    @property
+    def reason(self) -> str:
+        return self.render(lambda text: text)
 
-ALLOWED_READ = Decision(True, "cleared, briefed, releasable and need-to-know")
+    def render(self, translate: Callable[[str], str]) -> str:
+        """The reason in a language: `translate` is gettext, or the identity for English."""
+        text = translate(self.template)
+        return text % dict(self.params) if self.params else text
+
+
+def _refuse(template: str, **params: str) -> Decision:
+    return Decision(False, template, tuple(sorted(params.items())))
+
+
+ALLOWED_READ = Decision(True, N_("cleared, briefed, releasable and need-to-know"))
 
 
 def clearance_ceiling(policy: Policy, subject: Subject, today: date) -> Level:
@@ -137,15 +159,17 @@ def in_releasability(policy: Policy, nationality: str, releasable_to: frozenset[
 def may_hold(policy: Policy, subject: Subject, level: Level, category_mask: int, today: date) -> Decision:
     """The conditions on the person alone: cleared (with the level's own briefing) and briefed."""
     if not subject.active:
-        return Decision(False, "account is not active")
+        return Decision(False, N_("account is not active"))
     if level > clearance_ceiling(policy, subject, today):
         needs = policy.level_briefings.get(level)
         if needs and subject.clearance is not None and subject.clearance >= level and needs not in subject.briefings:
-            return Decision(False, f"{policy.levels[level].marking} needs the {needs} briefing")
-        return Decision(False, "no valid clearance at this level")
+            return _refuse(
+                N_("%(marking)s needs the %(briefing)s briefing"), marking=policy.levels[level].marking, briefing=needs
+            )
+        return Decision(False, N_("no valid clearance at this level"))
     if category_mask not in admissible_category_masks(policy, subject):
-        return Decision(False, "a required special-category briefing is missing")
-    return Decision(True, "cleared and briefed")
+        return Decision(False, N_("a required special-category briefing is missing"))
+    return Decision(True, N_("cleared and briefed"))
 
 
 def _read(policy: Policy, subject: Subject, resource: Resource, today: date) -> Decision:
@@ -153,16 +177,16 @@ def _read(policy: Policy, subject: Subject, resource: Resource, today: date) -> 
     if not held:
         return held
     if not in_releasability(policy, subject.nationality, resource.releasable_to):
-        return Decision(False, "nationality is outside the releasability")
+        return Decision(False, N_("nationality is outside the releasability"))
     if not resource.need_to_know:
-        return Decision(False, "no need-to-know")
+        return Decision(False, N_("no need-to-know"))
     return ALLOWED_READ
 
 
 def _registers(subject: Subject) -> Decision:
     if not subject.roles & REGISTERING_ROLES:
-        return Decision(False, "only registry clerks and control officers do this")
-    return Decision(True, "registry staff")
+        return Decision(False, N_("only registry clerks and control officers do this"))
+    return Decision(True, N_("registry staff"))
 
 
 def _holding_staff(policy: Policy, subject: Subject, resource: Resource, today: date) -> Decision:
@@ -174,8 +198,8 @@ def _holding_staff(policy: Policy, subject: Subject, resource: Resource, today: 
     if not role:
         return role
     if not subject.registries & resource.holding_registries:
-        return Decision(False, "only staff of a registry holding the document do this")
-    return Decision(True, "staff of a holding registry")
+        return Decision(False, N_("only staff of a registry holding the document do this"))
+    return Decision(True, N_("staff of a holding registry"))
 
 
 def _registration_staff(policy: Policy, subject: Subject, resource: Resource, today: date) -> Decision:
@@ -187,52 +211,54 @@ def _registration_staff(policy: Policy, subject: Subject, resource: Resource, to
     if not role:
         return role
     if resource.registration_registry not in subject.registries:
-        return Decision(False, "only staff of the registry that made the registration do this")
+        return Decision(False, N_("only staff of the registry that made the registration do this"))
     if resource.registration_void:
-        return Decision(False, "the registration is void")
-    return Decision(True, "staff of the registering registry")
+        return Decision(False, N_("the registration is void"))
+    return Decision(True, N_("staff of the registering registry"))
 
 
 def _enter_in_registry(policy: Policy, subject: Subject, target: RegistryTarget, today: date) -> Decision:
     if not subject.active:
-        return Decision(False, "account is not active")
+        return Decision(False, N_("account is not active"))
     role = _registers(subject)
     if not role:
         return role
     if target.registry_id not in subject.registries:
-        return Decision(False, "you are not on the staff of this registry")
+        return Decision(False, N_("you are not on the staff of this registry"))
     if target.level > target.accreditation:
-        return Decision(False, f"the registry is accredited only up to {policy.levels[target.accreditation].marking}")
+        return _refuse(
+            N_("the registry is accredited only up to %(marking)s"), marking=policy.levels[target.accreditation].marking
+        )
     return may_classify(policy, subject, target.level, target.category_mask, today)
 
 
 def may_classify(policy: Policy, subject: Subject, level: Level, category_mask: int, today: date) -> Decision:
     """Nobody classifies above their own clearance or into a category they are not briefed for."""
     if not subject.active:
-        return Decision(False, "account is not active")
+        return Decision(False, N_("account is not active"))
     if level > clearance_ceiling(policy, subject, today):
-        return Decision(False, f"your clearance does not reach {policy.levels[level].marking}")
+        return _refuse(N_("your clearance does not reach %(marking)s"), marking=policy.levels[level].marking)
     if category_mask not in admissible_category_masks(policy, subject):
-        return Decision(False, "you are not briefed for every special category marked")
-    return Decision(True, "within the classifier's clearance")
+        return Decision(False, N_("you are not briefed for every special category marked"))
+    return Decision(True, N_("within the classifier's clearance"))
 
 
 def _administer(subject: Subject) -> Decision:
     if not subject.active:
-        return Decision(False, "account is not active")
+        return Decision(False, N_("account is not active"))
     if ADMINISTRATOR not in subject.roles:
-        return Decision(False, "only a system administrator does this")
-    return Decision(True, "system administrator")
+        return Decision(False, N_("only a system administrator does this"))
+    return Decision(True, N_("system administrator"))
 
 
 def _issue_token(subject: Subject, target: PersonTarget) -> Decision:
     if not subject.active:
-        return Decision(False, "account is not active")
+        return Decision(False, N_("account is not active"))
     if subject.person_id is None or target.person_id != subject.person_id:
-        return Decision(False, "tokens are issued only to their owner: nobody acts as someone else")
+        return Decision(False, N_("tokens are issued only to their owner: nobody acts as someone else"))
     if not target.active:
-        return Decision(False, "account is not active")
-    return Decision(True, "own token")
+        return Decision(False, N_("account is not active"))
+    return Decision(True, N_("own token"))
 
 
 _DocumentRule = Callable[[Policy, Subject, Resource, date], Decision]
@@ -256,4 +282,4 @@ def may(policy: Policy, subject: Subject, action: Action, target: Target, today:
         return _issue_token(subject, target)
     if action is Action.ADMINISTER:
         return _administer(subject)
-    return Decision(False, f"no rule for {action.value} on this target")
+    return _refuse(N_("no rule for %(action)s on this target"), action=action.value)

@@ -50,9 +50,15 @@ class Policy:
     level_briefings: dict[Level, str] = field(default_factory=dict)
     public_marking: str = "DECLASSIFIED - PUBLIC DISCLOSED"
     category_by_code: dict[str, Category] = field(init=False, repr=False, compare=False)
+    level_by_text: dict[str, Level] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "category_by_code", {c.code: c for c in self.categories})
+        by_text: dict[str, Level] = {}
+        for level, style in self.levels.items():
+            for text in (style.abbreviation, style.marking, level.name):
+                by_text.setdefault(text, level)
+        object.__setattr__(self, "level_by_text", by_text)
 
     @property
     def nations(self) -> frozenset[str]:
@@ -61,9 +67,9 @@ class Policy:
     def level_from_text(self, text: str) -> Level:
         """Accept an abbreviation (NS), a marking (NATO SECRET) or the enum name, any case."""
         wanted = " ".join(text.strip().upper().split())
-        for level, style in self.levels.items():
-            if wanted in (style.abbreviation, style.marking, level.name):
-                return level
+        level = self.level_by_text.get(wanted)
+        if level is not None:
+            return level
         known = ", ".join(s.abbreviation for s in self.levels.values())
         raise ValueError(f"unknown classification level {text!r} (known: {known})")
 

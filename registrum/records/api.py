@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File as FileParam
 from ninja import Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -19,7 +19,7 @@ from registrum.org.models import Registry
 from registrum.org.requests import PersonRequest
 from registrum.policy import Level, active_policy
 from registrum.records import services
-from registrum.records.listing import RegisterFilters, register_for
+from registrum.records.listing import CappedPaginator, RegisterFilters, register_for
 from registrum.records.models import Access, AccessReason, Document, File, Registration, Version
 from registrum.records.registration import InvalidRegistration, parse_registration, text_problem
 
@@ -111,6 +111,8 @@ class DocumentDetailOut(DocumentOut):
 
 class RegistrationPage(Schema):
     count: int
+    # False when there are more than `count` (the count stops at 10,000).
+    count_exact: bool
     page: int
     pages: int
     items: list[RegistrationOut]
@@ -161,6 +163,8 @@ class CorrectionIn(Schema):
 
 class VoidIn(Schema):
     reason: str
+
+    _text = field_validator("reason")(_clean_text)
 
 
 class FiltersIn(Schema):
@@ -300,12 +304,13 @@ def list_registrations(request: PersonRequest, filters: Query[FiltersIn]) -> Sta
             q=filters.q,
         ),
     ).select_related("file")
-    paginator = Paginator(qs, max(1, min(filters.page_size, MAX_PAGE_SIZE)))
+    paginator = CappedPaginator(qs, max(1, min(filters.page_size, MAX_PAGE_SIZE)))
     page = paginator.get_page(filters.page)
     return Status(
         200,
         {
             "count": paginator.count,
+            "count_exact": paginator.exact,
             "page": page.number,
             "pages": paginator.num_pages,
             "items": [registration_out(r) for r in page.object_list],
@@ -379,12 +384,12 @@ def register_receipt(
         return Status(200, registration_out(replayed))
     registry = Registry.objects.filter(code__iexact=payload.registry).first()
     if registry is None:
-        raise InvalidRegistration([("registry", f"unknown registry {payload.registry!r}")])
+        raise InvalidRegistration([("registry", _("unknown registry %(code)s") % {"code": repr(payload.registry)})])
     file = None
     if payload.file:
         file = File.objects.filter(code__iexact=payload.file).first()
         if file is None:
-            raise InvalidRegistration([("file", f"unknown file {payload.file!r}")])
+            raise InvalidRegistration([("file", _("unknown file %(code)s") % {"code": repr(payload.file)})])
     registration = services.register_receipt(
         request.user,
         public_id,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from registrum.records.models import Direction
+from registrum.records.models import Direction, Document, Registration
 
 
 def _direction(code: object) -> str:
@@ -16,6 +16,21 @@ def _direction(code: object) -> str:
         return str(Direction(str(code)).label)
     except ValueError:
         return str(code)
+
+
+def _field_label(name: str) -> str:
+    """A field as the reader's language names it (the model's verbose name)."""
+    for model in (Document, Registration):
+        try:
+            field = model._meta.get_field(name)
+        except LookupError:
+            continue
+        return str(getattr(field, "verbose_name", name))
+    return name
+
+
+def _fields(names: object) -> str:
+    return ", ".join(sorted(_field_label(str(name)) for name in names))  # type: ignore[attr-defined]
 
 
 _RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -27,7 +42,7 @@ _RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
         _("Receipt registered in %(registry)s as %(number)s") % {"registry": d["registry"], "number": d["number"]}
     ),
     "records.registration_corrected": lambda d: (
-        _("%(number)s corrected: %(fields)s") % {"number": d["number"], "fields": ", ".join(sorted(d["after"]))}
+        _("%(number)s corrected: %(fields)s") % {"number": d["number"], "fields": _fields(d["after"])}
     ),
     "records.registration_voided": lambda d: (
         _("%(number)s voided: %(reason)s") % {"number": d["number"], "reason": d["reason"]}

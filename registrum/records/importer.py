@@ -217,7 +217,8 @@ def _check(
             fail(line, "", f"{len(values)} values for {len(header)} columns")
             continue
         try:
-            data = parse_registration({h: restore(v) for h, v in zip(header, values, strict=True)}, resolver)
+            raw = {h: restore(v) if v[:1] == "'" else v for h, v in zip(header, values, strict=True)}
+            data = parse_registration(raw, resolver)
         except InvalidRegistration as exc:
             for name, message in exc.errors:
                 fail(line, name, message)
@@ -307,8 +308,11 @@ def _refusal(actor: Person, data: RegistrationData) -> list[tuple[str, str]]:
     return []
 
 
-def _public_id() -> str:
-    return base64.b32encode(os.urandom(10)).decode("ascii").lower()
+def _public_ids(count: int) -> list[str]:
+    """`count` opaque ids as `new_public_id` makes them: 10 random bytes are exactly 16 base32
+    characters, so one encoding of 10 * count bytes cuts into the ids."""
+    text = base64.b32encode(os.urandom(10 * count)).decode("ascii").lower()
+    return [text[i : i + 16] for i in range(0, 16 * count, 16)]
 
 
 class _BatchWriter:
@@ -338,7 +342,8 @@ class _BatchWriter:
     def write(self, batch: list[CheckedRow], report: ImportReport) -> int:
         if not batch:
             return 0
-        public_ids = [_public_id() for _ in batch]
+        public_ids = _public_ids(len(batch))
+        registration_ids = iter(_public_ids(len(batch)))
         documents = [
             {**self._adapt(row.document), "public_id": pid} for row, pid in zip(batch, public_ids, strict=True)
         ]
@@ -360,7 +365,7 @@ class _BatchWriter:
             fields.update(
                 file_id=row.file_id,
                 document_id=document_ids[pid],
-                public_id=_public_id(),
+                public_id=next(registration_ids),
                 received_from_id=None,
                 voided_at=None,
                 voided_by_id=None,

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from registrum.policy import Level
 from registrum.records.models import Registration
@@ -60,3 +62,26 @@ def register_for(person: Any, filters: RegisterFilters) -> QuerySet[Registration
             | Q(document__originator__icontains=text)
         )
     return qs.select_related("registry", "document").order_by("-registered_at", "-id")
+
+
+# Counting every visible row of a million-row register costs a scan of all of them; beyond this
+# many the pages say "10,000+", as search engines do. (Exact below it, and never a leak: the
+# count is of the filtered, visible rows only.)
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at COUNT_CAP (+1 to know it was reached)."""
+
+    @cached_property
+    def _probe(self) -> int:
+        queryset: QuerySet[Any] = self.object_list  # type: ignore[assignment]
+        return int(queryset[: COUNT_CAP + 1].count())
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._probe, COUNT_CAP)
+
+    @cached_property
+    def exact(self) -> bool:
+        return self._probe <= COUNT_CAP

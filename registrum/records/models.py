@@ -128,10 +128,7 @@ class Document(Classified):
                 condition=models.Q(subject_level__lte=models.F("level")), name="subject_within_level"
             ),
         ]
-        indexes = [
-            models.Index(fields=["originator_reference"], name="doc_reference_idx"),
-            models.Index(fields=["level", "category_mask"], name="doc_visibility_idx"),
-        ]
+        indexes = [models.Index(fields=["originator_reference"], name="doc_reference_idx")]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -151,21 +148,29 @@ class Registration(Classified):
 
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="registrations")
-    registry = models.ForeignKey(Registry, on_delete=models.PROTECT, related_name="registrations")
+    # (Indexes that another index already leads with are left out: every index is paid for on
+    # each registration, a million times in an import.)
+    registry = models.ForeignKey(Registry, on_delete=models.PROTECT, related_name="registrations", db_index=False)
     year = models.PositiveSmallIntegerField()
     sequence = models.PositiveIntegerField()
     number = models.CharField(_("registration number"), max_length=60)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     registered_at = models.DateTimeField(_("registered"))
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     # Where this registry files it, and to whom it went outside the organisation.
-    file = models.ForeignKey(File, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations")
+    file = models.ForeignKey(
+        File, null=True, blank=True, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("file")
+    )
     external_addressees = models.CharField(_("external addressees"), max_length=500, blank=True)
     # The registration this one records the receipt of (None for a first registration).
-    received_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="receipts")
+    received_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="receipts", db_index=False
+    )
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     void_reason = models.CharField(_("reason for voiding"), max_length=300, blank=True)
 
@@ -174,13 +179,13 @@ class Registration(Classified):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["registry", "year", "sequence"], name="unique_registry_year_seq"),
-            models.UniqueConstraint(fields=["registry", "number"], name="unique_registry_number"),
+            # Leads with the number: it is also the index a lookup by number uses.
+            models.UniqueConstraint(fields=["number", "registry"], name="unique_registry_number"),
         ]
         indexes = [
             models.Index(fields=["-registered_at", "-id"], name="reg_register_order_idx"),
             models.Index(fields=["registry", "-registered_at", "-id"], name="reg_registry_order_idx"),
             models.Index(fields=["level", "-registered_at", "-id"], name="reg_level_order_idx"),
-            models.Index(fields=["number"], name="reg_number_idx"),
             models.Index(fields=["level", "category_mask"], name="reg_visibility_idx"),
         ]
         ordering = ["-registered_at", "-id"]
@@ -217,7 +222,7 @@ class Access(models.Model):
     that ending the source withdraws exactly that right. Revoking deletes the row; the audit
     event keeps what it was."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="access_rows")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="access_rows", db_index=False)
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -227,7 +232,7 @@ class Access(models.Model):
     source = models.CharField(max_length=40)
     granted_at = models.DateTimeField()
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
@@ -241,13 +246,14 @@ class Access(models.Model):
                 name="access_one_grantee",
             ),
             # NULLs are distinct in a plain unique index, so the grantee columns are coalesced.
+            # It leads with the source: the same index finds every row a source gave, to end them.
             models.UniqueConstraint(
+                models.F("source"),
                 models.F("document"),
                 Coalesce("person", models.Value(0)),
                 Coalesce("unit", models.Value(0)),
                 Coalesce("registry", models.Value(0)),
                 models.F("reason"),
-                models.F("source"),
                 name="unique_access_source",
             ),
         ]
@@ -255,7 +261,6 @@ class Access(models.Model):
             # The filter's probe, "does this document have a row for one of my grantees", answered
             # from the index alone (no table read per document).
             models.Index(fields=["document", "person", "unit", "registry"], name="access_grantee_idx"),
-            models.Index(fields=["source"], name="access_source_idx"),
         ]
 
     def __str__(self) -> str:
@@ -301,11 +306,11 @@ class IdempotencyKey(models.Model):
     same transaction as the registration it made: a retry after a lost answer finds it and gets
     that registration back instead of a second one."""
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=100)
     # SHA-256 of the request body: the same key with another body is a client error.
     fingerprint = models.CharField(max_length=64)
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+", db_index=False)
     created_at = models.DateTimeField()
 
     class Meta:

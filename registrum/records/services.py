@@ -186,7 +186,7 @@ def may_read(person: Person, document: Document) -> Decision:
 def require(person: Person, action: Action, document: Document, registration: Registration | None = None) -> None:
     decision = decide(person, action, document, registration)
     if not decision:
-        raise PermissionDenied(decision.reason)
+        raise PermissionDenied(decision.render(_))
 
 
 def get_version_for(person: Person | Any, document_public_id: str, number: int) -> Version:
@@ -208,8 +208,11 @@ def registries_for(person: Person) -> list[Registry]:
     return list(Registry.objects.filter(pk__in=subject.registries).order_by("code"))
 
 
-def check_may_enter(actor: Person, registry: Registry, level: Level, category_mask: int) -> None:
-    """Refuse with PermissionDenied (who) or ValidationError (what), from the policy's reason."""
+def check_may_enter(
+    actor: Person, registry: Registry, level: Level, category_mask: int, *, field: str = "level"
+) -> None:
+    """Refuse with PermissionDenied (who) or ValidationError (what, on `field`: the level typed,
+    or the registry chosen for a receipt), from the policy's reason."""
     policy = active_policy()
     today = timezone.localdate()
     lowest = min(policy.levels)
@@ -221,7 +224,7 @@ def check_may_enter(actor: Person, registry: Registry, level: Level, category_ma
         today,
     )
     if not who:
-        raise PermissionDenied(f"{registry.code}: {who.reason}")
+        raise PermissionDenied(f"{registry.code}: {who.render(_)}")
     what = may(
         policy,
         actor.subject(),
@@ -230,7 +233,7 @@ def check_may_enter(actor: Person, registry: Registry, level: Level, category_ma
         today,
     )
     if not what:
-        raise ValidationError({"level": f"{registry.code}: {what.reason}"})
+        raise ValidationError({field: f"{registry.code}: {what.render(_)}"})
 
 
 def check_may_register(actor: Person, data: RegistrationData) -> None:
@@ -448,7 +451,7 @@ def find_known_documents(person: Person, text: str) -> list[Document]:
     text = text.strip()
     if not text or "\x00" in text:
         return []
-    numbered = Registration.objects.filter(number__iexact=text).values("document_id")
+    numbered = Registration.objects.filter(number__in={text, text.upper()}).values("document_id")
     return list(
         Document.objects.visible_to(person)
         .filter(Q(pk__in=numbered) | Q(originator_reference__iexact=text))
@@ -468,9 +471,15 @@ def register_receipt(
 ) -> Registration:
     """A registry records in its own register the receipt of a document already known, without
     re-typing it: the new registration points to the document and gets the registry's number."""
+    problems = {name: text_problem(value) for name, value in (("external_addressees", external_addressees),)}
+    problems = {name: problem for name, problem in problems.items() if problem}
+    if len(external_addressees) > 500:
+        problems["external_addressees"] = _("is longer than %(limit)d characters") % {"limit": 500}
+    if problems:
+        raise ValidationError(problems)
     with transaction.atomic(durable=True):
         document = get_document_for(actor, document_public_id)
-        check_may_enter(actor, registry, Level(document.level), document.category_mask)
+        check_may_enter(actor, registry, Level(document.level), document.category_mask, field="registry")
         if direction not in ("IN", "OUT", "INT"):
             raise ValidationError(
                 {"direction": _("unknown direction %(code)s (use IN, OUT or INT)") % {"code": repr(direction)}}
@@ -531,7 +540,9 @@ def correct_registration(actor: Person, registration_public_id: str, changes: Ma
         registration = get_registration_for(actor, registration_public_id)
         document = Document.objects.select_for_update().get(pk=registration.document_id)
         registration = (
-            Registration.objects.select_for_update(of=("self",)).select_related("registry", "file").get(pk=registration.pk)
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("registry", "file")
+            .get(pk=registration.pk)
         )
         require(actor, Action.CORRECT, document, registration)
         current = registration_values(registration, document)
@@ -567,11 +578,16 @@ def void_registration(actor: Person, registration_public_id: str, reason: str) -
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("give the reason for voiding")})
-    if len(reason) > 300 or "\x00" in reason:
+    problem = text_problem(reason)
+    if problem:
+        raise ValidationError({"reason": problem})
+    if len(reason) > 300:
         raise ValidationError({"reason": _("is longer than %(limit)d characters") % {"limit": 300}})
     with transaction.atomic(durable=True):
         registration = get_registration_for(actor, registration_public_id)
-        registration = Registration.objects.select_for_update(of=("self",)).select_related("registry").get(pk=registration.pk)
+        registration = (
+            Registration.objects.select_for_update(of=("self",)).select_related("registry").get(pk=registration.pk)
+        )
         require(actor, Action.VOID, registration.document, registration)
         registration.voided_at = timezone.now()
         registration.voided_by = actor
@@ -717,7 +733,7 @@ def grant_access(
         still_refused = ""
         if person is not None:
             decision = may_read(person, document)
-            still_refused = "" if decision else decision.reason
+            still_refused = "" if decision else decision.render(_)
         if created:
             audit.record(
                 actor,
@@ -773,24 +789,27 @@ def revoke_access(
         )
 
 
-def find_person(username: str) -> Person:
-    """An active account by username, for faces that name people; a clear error if none."""
+def find_person(username: str, *, field: str = "username") -> Person:
+    """An active account by username, for faces that name people; a clear error if none,
+    on the field the face asked with."""
     name = username.strip().lstrip("@")
-    if "\x00" in name:
-        raise ValidationError({"username": _("contains a NUL character")})
+    problem = text_problem(name)
+    if problem:
+        raise ValidationError({field: problem})
     person = Person.objects.filter(username=name, is_active=True).first()
     if person is None:
-        raise ValidationError({"username": _("no active account %(username)s") % {"username": repr(username)}})
+        raise ValidationError({field: _("no active account %(username)s") % {"username": repr(username)}})
     return person
 
 
 def find_grantee(code: str) -> dict[str, Any]:
     """A grantee named as faces name them: @username, a unit code or a registry code."""
     code = code.strip()
-    if "\x00" in code:
-        raise ValidationError({"grantee": _("contains a NUL character")})
+    problem = text_problem(code)
+    if problem:
+        raise ValidationError({"grantee": problem})
     if code.startswith("@"):
-        return {"person": find_person(code)}
+        return {"person": find_person(code, field="grantee")}
     registry = Registry.objects.filter(code__iexact=code).first()
     if registry is not None:
         return {"registry": registry}

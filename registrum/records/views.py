@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +22,7 @@ from registrum.records import services
 from registrum.records.exporting import export_register
 from registrum.records.forms import RegisterFilterForm, level_choices
 from registrum.records.history import describe
-from registrum.records.listing import register_for
+from registrum.records.listing import CappedPaginator, register_for
 from registrum.records.models import AccessReason, Direction, File
 from registrum.records.registration import (
     CORRECTABLE_FIELDS,
@@ -38,7 +37,7 @@ from registrum.storage import ContentTooLarge
 def register_list(request: PersonRequest) -> HttpResponse:
     form = RegisterFilterForm(request.GET or None)
     registrations = register_for(request.user, form.filters())
-    page = Paginator(registrations, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(registrations, 50).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     context = {
         "form": form,
@@ -231,7 +230,7 @@ def correct(request: PersonRequest, public_id: str) -> HttpResponse:
     document = registration.document
     decision = services.decide(person, Action.CORRECT, document, registration)
     if not decision:
-        raise PermissionDenied(decision.reason)
+        raise PermissionDenied(decision.render(_))
     values = registration_values(registration, document)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -307,7 +306,7 @@ def grant(request: PersonRequest, public_id: str) -> HttpResponse:
         if result.still_refused:
             messages.warning(
                 request,
-                _("%(name)s still cannot read it: %(reason)s.") % {"name": name, "reason": _(result.still_refused)},
+                _("%(name)s still cannot read it: %(reason)s.") % {"name": name, "reason": result.still_refused},
             )
     return redirect("records:detail", public_id=public_id)
 

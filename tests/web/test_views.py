@@ -500,3 +500,22 @@ def test_a_document_one_may_not_see_is_logged_as_not_found_without_a_traceback(c
     assert response.status_code == 404
     assert [r.status_code for r in caplog.records if r.name == "django.request"] == [404]
     assert "Traceback" not in caplog.text
+
+
+def test_the_receive_page_refuses_a_nul_character_by_name(client, world):
+    """No database keeps a NUL (PostgreSQL refuses it): refused like every other text field."""
+    registered = world.register(level=Level.NC)
+    c = login(client, world.clerk)
+    response = c.post(
+        "/register/receive/",
+        {
+            "q": registered.number,
+            "document": registered.document.public_id,
+            "registry": "OPS-CP",
+            "direction": "IN",
+            "external_addressees": "SHAPE\x00J5",
+        },
+    )
+    assert response.status_code == 400
+    assert "contains a NUL character" in response.content.decode()
+    assert Registration.objects.count() == 1
