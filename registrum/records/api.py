@@ -291,20 +291,22 @@ def list_registrations(request: PersonRequest, filters: Query[FiltersIn]) -> Sta
             level = active_policy().level_from_text(filters.level)
         except ValueError as exc:
             return Status(400, {"detail": [{"field": "level", "message": str(exc)}]})
-    qs = register_for(
-        request.user,
-        RegisterFilters(
-            registry=filters.registry,
-            direction=filters.direction.upper(),
-            level=level,
-            registered_from=filters.registered_from,
-            registered_to=filters.registered_to,
-            originator=filters.originator,
-            reference=filters.reference,
-            q=filters.q,
-        ),
-    ).select_related("file")
-    paginator = CappedPaginator(qs, max(1, min(filters.page_size, MAX_PAGE_SIZE)))
+    wanted = RegisterFilters(
+        registry=filters.registry,
+        direction=filters.direction.upper(),
+        level=level,
+        registered_from=filters.registered_from,
+        registered_to=filters.registered_to,
+        originator=filters.originator,
+        reference=filters.reference,
+        q=filters.q,
+    )
+    qs = register_for(request.user, wanted).select_related("file")
+    paginator = CappedPaginator(
+        qs,
+        max(1, min(filters.page_size, MAX_PAGE_SIZE)),
+        count_queryset=register_for(request.user, wanted, for_count=True),
+    )
     page = paginator.get_page(filters.page)
     return Status(
         200,

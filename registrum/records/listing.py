@@ -35,8 +35,10 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def register_for(person: Any, filters: RegisterFilters) -> QuerySet[Registration]:
-    qs = Registration.objects.visible_to(person)
+def register_for(person: Any, filters: RegisterFilters, *, for_count: bool = False) -> QuerySet[Registration]:
+    """The filtered, visible register in order; `for_count` gives the same rows in the form that
+    counts fastest (see `visibility_q`)."""
+    qs = Registration.objects.visible_to(person, for_count=for_count)
     if filters.registry:
         qs = qs.filter(registry__code__iexact=filters.registry)
     if filters.direction:
@@ -71,12 +73,16 @@ COUNT_CAP = 10_000
 
 
 class CappedPaginator(Paginator):
-    """A paginator whose count stops at COUNT_CAP (+1 to know it was reached)."""
+    """A paginator whose count stops at COUNT_CAP (+1 to know it was reached). The count runs on
+    `count_queryset` (the same rows, in the form that counts fastest), without ordering."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, count_queryset: QuerySet[Any]) -> None:
+        super().__init__(object_list, per_page)
+        self.count_queryset = count_queryset
 
     @cached_property
     def _probe(self) -> int:
-        queryset: QuerySet[Any] = self.object_list  # type: ignore[assignment]
-        return int(queryset[: COUNT_CAP + 1].count())
+        return int(self.count_queryset.order_by()[: COUNT_CAP + 1].count())
 
     @cached_property
     def count(self) -> int:

@@ -36,8 +36,10 @@ from registrum.storage import ContentTooLarge
 
 def register_list(request: PersonRequest) -> HttpResponse:
     form = RegisterFilterForm(request.GET or None)
-    registrations = register_for(request.user, form.filters())
-    page = CappedPaginator(registrations, 50).get_page(request.GET.get("page"))
+    filters = form.filters()
+    registrations = register_for(request.user, filters)
+    counted = register_for(request.user, filters, for_count=True)
+    page = CappedPaginator(registrations, 50, count_queryset=counted).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     context = {
         "form": form,
