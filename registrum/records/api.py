@@ -392,16 +392,21 @@ def register_receipt(
         file = File.objects.filter(code__iexact=payload.file).first()
         if file is None:
             raise InvalidRegistration([("file", _("unknown file %(code)s") % {"code": repr(payload.file)})])
-    registration = services.register_receipt(
+    idempotency = services.Idempotency.of(idempotency_key, body)
+    registration, created = services.once(
         request.user,
-        public_id,
-        registry=registry,
-        direction=payload.direction.upper(),
-        file=file,
-        external_addressees=payload.external_addressees,
-        idempotency=services.Idempotency.of(idempotency_key, body),
+        idempotency,
+        lambda: services.register_receipt(
+            request.user,
+            public_id,
+            registry=registry,
+            direction=payload.direction.upper(),
+            file=file,
+            external_addressees=payload.external_addressees,
+            idempotency=idempotency,
+        ),
     )
-    return Status(201, registration_out(registration))
+    return Status(201 if created else 200, registration_out(registration))
 
 
 @router.patch(

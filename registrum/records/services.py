@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -317,13 +317,13 @@ def _unique(items: Iterable[Any]) -> list[Any]:
     return list({item.pk: item for item in items}.values())
 
 
-def register_document_once(
-    actor: Person, data: RegistrationData, *, idempotency: Idempotency | None
+def once(
+    actor: Person, idempotency: Idempotency | None, register: Callable[[], Registration]
 ) -> tuple[Registration, bool]:
-    """Register, or return what an earlier request with the same key registered (a client that
-    lost the answer retries). Returns (registration, created)."""
+    """Run a registering service, or return what an earlier request with the same key registered
+    (a client that lost the answer retries). Returns (registration, created)."""
     try:
-        return register_document(actor, data, idempotency=idempotency), True
+        return register(), True
     except IntegrityError:
         if idempotency is None:
             raise
@@ -333,8 +333,13 @@ def register_document_once(
             raise
         if row.fingerprint != idempotency.fingerprint:
             raise IdempotencyConflict(_("this Idempotency-Key was already used for a different request")) from None
-        replayed = get_registration_for(actor, row.registration.public_id)
-        return replayed, False
+        return get_registration_for(actor, row.registration.public_id), False
+
+
+def register_document_once(
+    actor: Person, data: RegistrationData, *, idempotency: Idempotency | None
+) -> tuple[Registration, bool]:
+    return once(actor, idempotency, lambda: register_document(actor, data, idempotency=idempotency))
 
 
 def register_document(

@@ -221,3 +221,53 @@ def test_concurrent_uploads_to_one_document_all_succeed_with_distinct_numbers(wo
         thread.join()
     assert errors == []
     assert sorted(Version.objects.filter(document=document).values_list("number", flat=True)) == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_search_box_finds_the_originator(world):
+    """Found from outside: typing "SHAPE" in the register's one box found nothing."""
+    from registrum.records.listing import RegisterFilters, register_for
+
+    world.register(level=Level.NR, originator="SHAPE", subject="Readiness report")
+    world.register(level=Level.NR, originator="IMS", subject="Minutes")
+    found = register_for(world.reader, RegisterFilters(q="shape"))
+    assert [r.document.subject for r in found] == ["Readiness report"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_requests_with_one_idempotency_key_register_once(world):
+    """A client that lost the answer retries while the first request is still running: both get
+    the one registration."""
+    from registrum.records.registration import RegistrationData
+
+    idempotency = services.Idempotency.of("retry-1", {"subject": "x"})
+    data = RegistrationData(
+        registry=world.registry,
+        direction="IN",
+        originator="SHAPE",
+        subject="x",
+        level=Level.NR,
+        subject_level=Level.NR,
+    )
+    results: list[tuple[str, bool]] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def register() -> None:
+        try:
+            barrier.wait()
+            registration, created = services.register_document_once(world.clerk, data, idempotency=idempotency)
+            results.append((registration.number, created))
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(created for _, created in results) == [False, True]
+    assert len({number for number, _ in results}) == 1
+    assert Registration.objects.count() == 1
