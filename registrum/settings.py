@@ -93,11 +93,15 @@ def _database() -> dict[str, object]:
     url = os.environ.get("REGISTRUM_DATABASE_URL") or f"sqlite:///{HOME / 'registrum.sqlite3'}"
     db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60))
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's backend with writers queued on an OS lock (see registrum/sqlite/base.py).
+        db["ENGINE"] = "registrum.sqlite"
         db["OPTIONS"] = {
             # IMMEDIATE takes the write lock at BEGIN, so two registering transactions queue
             # instead of deadlocking on the read-to-write upgrade (SQLITE_BUSY).
             "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
+            # Writes outside a transaction (a login's last_login) still meet SQLite's own lock:
+            # long enough for them to wait out a million-row import's writing pass, never fail.
+            "timeout": 600,
             # synchronous=FULL: in WAL mode every commit syncs the log to disk before it returns,
             # so an acknowledged registration (its number handed out, its audit event written)
             # survives a power cut. NORMAL would sync only at checkpoints and could lose the last

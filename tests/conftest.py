@@ -185,7 +185,7 @@ __all__ = ["PASSWORD", "World", "database_url", "make_person"]
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
     """SQLite tests use a file, not memory, so other processes (the concurrency test) share it."""
     db = settings.DATABASES["default"]
-    if str(db["ENGINE"]).endswith("sqlite3"):
+    if "sqlite" in str(db["ENGINE"]):
         db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 

@@ -30,6 +30,10 @@ class RegisterFilters:
     reference: str = ""
     q: str = ""
 
+    @property
+    def count_cap(self) -> int:
+        return TEXT_COUNT_CAP if (self.q.strip() or self.originator or self.reference) else COUNT_CAP
+
 
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
@@ -67,27 +71,32 @@ def register_for(person: Any, filters: RegisterFilters, *, for_count: bool = Fal
 
 
 # Counting every visible row of a million-row register costs a scan of all of them; beyond this
-# many the pages say "10,000+", as search engines do. (Exact below it, and never a leak: the
-# count is of the filtered, visible rows only.)
+# many the pages say "more than 10,000", as search engines do. A text filter is checked row by
+# row (substring matching), so its count stops sooner. (Exact below the cap, and never a leak:
+# the count is of the filtered, visible rows only.)
 COUNT_CAP = 10_000
+TEXT_COUNT_CAP = 1_000
 
 
 class CappedPaginator(Paginator):
     """A paginator whose count stops at COUNT_CAP (+1 to know it was reached). The count runs on
     `count_queryset` (the same rows, in the form that counts fastest), without ordering."""
 
-    def __init__(self, object_list: QuerySet[Any], per_page: int, *, count_queryset: QuerySet[Any]) -> None:
+    def __init__(
+        self, object_list: QuerySet[Any], per_page: int, *, count_queryset: QuerySet[Any], cap: int = COUNT_CAP
+    ) -> None:
         super().__init__(object_list, per_page)
         self.count_queryset = count_queryset
+        self.cap = cap
 
     @cached_property
     def _probe(self) -> int:
-        return int(self.count_queryset.order_by()[: COUNT_CAP + 1].count())
+        return int(self.count_queryset.order_by()[: self.cap + 1].count())
 
     @cached_property
     def count(self) -> int:
-        return min(self._probe, COUNT_CAP)
+        return min(self._probe, self.cap)
 
     @cached_property
     def exact(self) -> bool:
-        return self._probe <= COUNT_CAP
+        return self._probe <= self.cap

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -177,6 +177,27 @@ def decide(person: Person, action: Action, document: Document, registration: Reg
         return Decision(False, "not signed in")
     resource = resource_for(person, document, registration)
     return may(active_policy(), person.subject(), action, resource, timezone.localdate())
+
+
+def corrections_allowed(person: Person, document: Document, registrations: list[Registration]) -> dict[int, bool]:
+    """For a document page: which of its registrations the person may correct and void, with the
+    document's facts read once (not once per registration)."""
+    if not getattr(person, "is_authenticated", False):
+        return {r.pk: False for r in registrations}
+    resource = resource_for(person, document)
+    policy, subject, today = active_policy(), person.subject(), timezone.localdate()
+    return {
+        r.pk: bool(
+            may(
+                policy,
+                subject,
+                Action.CORRECT,
+                replace(resource, registration_registry=r.registry_id, registration_void=r.is_void),
+                today,
+            )
+        )
+        for r in registrations
+    }
 
 
 def may_read(person: Person, document: Document) -> Decision:
@@ -382,11 +403,19 @@ def _register(
         sequence=sequence,
         file=data.file,
         external_addressees=data.external_addressees,
+        with_registry_row=False,  # written below with the addressees' rows, in one statement
     )
     source = registration_source(registration.pk)
     Access.objects.bulk_create(
-        Access(document=document, reason=reason, source=source, granted_at=now, granted_by=actor, **{column: pk})
-        for reason, column, pk in need_to_know_grants(data)
+        [
+            _registry_row(actor, registration, now),
+            *(
+                Access(
+                    document=document, reason=reason, source=source, granted_at=now, granted_by=actor, **{column: pk}
+                )
+                for reason, column, pk in need_to_know_grants(data)
+            ),
+        ]
     )
     audit.record(
         actor,
@@ -419,6 +448,7 @@ def _enter(
     external_addressees: str,
     received_from: Registration | None = None,
     sequence: int | None = None,
+    with_registry_row: bool = True,
 ) -> Registration:
     """A registration with the next number of the registry's year (or the one already
     allocated), and the registry's need-to-know."""
@@ -439,15 +469,24 @@ def _enter(
             external_addressees=external_addressees,
         ),
     )
-    Access.objects.create(
-        document=document,
-        registry=registry,
+    # The objects in hand, so nothing is read back to show the result.
+    registration.document = document
+    registration.registry = registry
+    if with_registry_row:
+        _registry_row(actor, registration, now).save()
+    return registration
+
+
+def _registry_row(actor: Person, registration: Registration, now: datetime) -> Access:
+    """The holding registry's need-to-know, given by the registration."""
+    return Access(
+        document_id=registration.document_id,
+        registry_id=registration.registry_id,
         reason=AccessReason.REGISTRY,
         source=registration_source(registration.pk),
         granted_at=now,
         granted_by=actor,
     )
-    return registration
 
 
 def find_known_documents(person: Person, text: str) -> list[Document]:

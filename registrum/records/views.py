@@ -39,7 +39,9 @@ def register_list(request: PersonRequest) -> HttpResponse:
     filters = form.filters()
     registrations = register_for(request.user, filters)
     counted = register_for(request.user, filters, for_count=True)
-    page = CappedPaginator(registrations, 50, count_queryset=counted).get_page(request.GET.get("page"))
+    page = CappedPaginator(registrations, 50, count_queryset=counted, cap=filters.count_cap).get_page(
+        request.GET.get("page")
+    )
     rows = list(page.object_list)
     context = {
         "form": form,
@@ -77,9 +79,9 @@ def document_detail(request: PersonRequest, public_id: str) -> HttpResponse:
     rows: dict[str, list[Any]] = {reason: [] for reason in AccessReason}
     for row in document.access_rows.select_related("unit", "person", "registry").order_by("granted_at", "id"):
         rows[row.reason].append(row)
+    correctable = services.corrections_allowed(person, document, registrations)
     for registration in registrations:
-        decision = services.decide(person, Action.CORRECT, document, registration)
-        registration.may_correct = bool(decision)  # type: ignore[attr-defined]
+        registration.may_correct = correctable[registration.pk]  # type: ignore[attr-defined]
     history = list(services.history_for(person, public_id))
     for event in history:
         event.description = describe(event)

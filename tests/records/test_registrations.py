@@ -271,3 +271,30 @@ def test_two_concurrent_requests_with_one_idempotency_key_register_once(world):
     assert sorted(created for _, created in results) == [False, True]
     assert len({number for number, _ in results}) == 1
     assert Registration.objects.count() == 1
+
+
+def test_register_counts_are_exact_below_the_cap_and_say_more_above_it(world, monkeypatch):
+    from registrum.records import listing
+    from registrum.records.listing import CappedPaginator, RegisterFilters, register_for
+
+    monkeypatch.setattr(listing, "COUNT_CAP", 3)
+    for n in range(4):
+        world.register(level=Level.NR, subject=f"item {n}")
+    world.register(level=Level.CTS, subject="item secret", action_units=[])
+
+    def paginate(person, filters):
+        return CappedPaginator(
+            register_for(person, filters),
+            2,
+            count_queryset=register_for(person, filters, for_count=True),
+            cap=listing.COUNT_CAP,
+        )
+
+    clerk = paginate(world.clerk, RegisterFilters())
+    assert (clerk.count, clerk.exact) == (3, False)  # five registrations: "more than 3"
+    reader = paginate(world.reader, RegisterFilters(q="item"))
+    # The reader sees the four NR ones addressed to ESO, never the CTS one: 4 > 3.
+    assert (reader.count, reader.exact) == (3, False)
+    nr = paginate(world.nr_reader, RegisterFilters(q="item 1"))
+    assert (nr.count, nr.exact) == (1, True)
+    assert [r.document.subject for r in nr.page(1)] == ["item 1"]
