@@ -189,14 +189,17 @@ def _registers(subject: Subject) -> Decision:
     return Decision(True, N_("registry staff"))
 
 
+def _registering_reader(policy: Policy, subject: Subject, resource: Resource, today: date) -> Decision:
+    """Who acts on a document must be able to read it, and be a clerk or control officer."""
+    read = _read(policy, subject, resource, today)
+    return _registers(subject) if read else read
+
+
 def _holding_staff(policy: Policy, subject: Subject, resource: Resource, today: date) -> Decision:
     """Staff (clerk or control officer) of a registry where the document is registered."""
-    read = _read(policy, subject, resource, today)
-    if not read:
-        return read
-    role = _registers(subject)
-    if not role:
-        return role
+    first = _registering_reader(policy, subject, resource, today)
+    if not first:
+        return first
     if not subject.registries & resource.holding_registries:
         return Decision(False, N_("only staff of a registry holding the document do this"))
     return Decision(True, N_("staff of a holding registry"))
@@ -204,12 +207,9 @@ def _holding_staff(policy: Policy, subject: Subject, resource: Resource, today: 
 
 def _registration_staff(policy: Policy, subject: Subject, resource: Resource, today: date) -> Decision:
     """Staff of the registry a registration belongs to, on a registration that is not void."""
-    read = _read(policy, subject, resource, today)
-    if not read:
-        return read
-    role = _registers(subject)
-    if not role:
-        return role
+    first = _registering_reader(policy, subject, resource, today)
+    if not first:
+        return first
     if resource.registration_registry not in subject.registries:
         return Decision(False, N_("only staff of the registry that made the registration do this"))
     if resource.registration_void:
