@@ -66,9 +66,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=60, help="timed requests per path and user (default 60)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests first (default 5)")
     parser.add_argument(
-        "--big-requests", type=int, default=20, help="timed requests per path and user at the big scale (default 20)"
+        "--big-requests", type=int, default=60, help="timed requests per path and user at the big scale (default 60)"
     )
-    parser.add_argument("--big-warmup", type=int, default=2, help="untimed requests first at the big scale (default 2)")
+    parser.add_argument("--big-warmup", type=int, default=5, help="untimed requests first at the big scale (default 5)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients registering (default 8)")
     parser.add_argument(
         "--registrations", type=int, default=150, help="timed API registrations per client (default 150)"
@@ -151,6 +151,7 @@ class Bench:
         sqlite_tenth = Target("sqlite-tenth", self.work / "sqlite-tenth")
         sqlite_big = Target("sqlite-1m", self.work / "sqlite-1m")
         started = time.monotonic()
+        started_at = time.time()
         with ThreadPoolExecutor(max_workers=2) as pool:
             log("setting up the SQLite sites (init, demo)")
             copies = [sqlite_tenth, sqlite_big] if big else [sqlite_tenth]
@@ -182,13 +183,18 @@ class Bench:
                     if not lists:
                         for name in report.list_names(db) + (report.list_names(db, big=True) if big else []):
                             self.skipped[name] = "--skip-postgres-lists"
-                    if db == "sqlite":
+                    if db == "sqlite" and not self.args.keep:
                         for done in (sqlite_tenth, sqlite_big):  # disk space: a 1M-row site is gigabytes
                             shutil.rmtree(done.home, ignore_errors=True)
         if not big:
             for name in set(report.expected_names()) - set(report.expected_names(big=False)):
                 self.skipped[name] = "base scale only (--scale with one value)"
         self.context["load_average_at_end"] = os.getloadavg()
+        self.context["code_at_end"] = code_version()
+        if self.context["code_at_end"] != self.context["code"] or tree_changed(started_at):
+            # Each `registrum` process runs the code of the moment it started: a mixed run.
+            self.context["code_changed_during_run"] = True
+            log("the code changed during the run: the figures may come from different versions")
         self.context["total_seconds"] = round(time.monotonic() - started, 1)
         return report.Results(self.args.base_scale, self.args.big_scale, self.figures, self.skipped, self.context)
 
@@ -415,6 +421,11 @@ def code_version() -> str:
     except OSError:
         return "unknown"
     return head.stdout.strip() + (" with uncommitted changes" if status.stdout.strip() else "")
+
+
+def tree_changed(since: float) -> bool:
+    """Whether a Python file of the application changed (or was committed) after `since`."""
+    return any(path.stat().st_mtime > since for path in (procs.REPO / "registrum").rglob("*.py"))
 
 
 def reported_rate(output: str) -> float | None:
