@@ -111,8 +111,10 @@ class DocumentDetailOut(DocumentOut):
 
 class RegistrationPage(Schema):
     count: int
-    # False when there are more than `count` (the count stops at 10,000, at 1,000 with a text filter).
+    # False when there are more than `count` (the count stops at 1,000); `pages` is then the
+    # number known so far, and `next` says whether another page follows.
     count_exact: bool
+    next: bool
     page: int
     pages: int
     items: list[RegistrationOut]
@@ -306,7 +308,6 @@ def list_registrations(request: PersonRequest, filters: Query[FiltersIn]) -> Sta
         qs,
         max(1, min(filters.page_size, MAX_PAGE_SIZE)),
         count_queryset=register_for(request.user, wanted, for_count=True),
-        cap=wanted.count_cap,
     )
     page = paginator.get_page(filters.page)
     return Status(
@@ -314,6 +315,7 @@ def list_registrations(request: PersonRequest, filters: Query[FiltersIn]) -> Sta
         {
             "count": paginator.count,
             "count_exact": paginator.exact,
+            "next": page.has_next(),
             "page": page.number,
             "pages": paginator.num_pages,
             "items": [registration_out(r) for r in page.object_list],

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -29,10 +29,6 @@ class RegisterFilters:
     originator: str = ""
     reference: str = ""
     q: str = ""
-
-    @property
-    def count_cap(self) -> int:
-        return TEXT_COUNT_CAP if (self.q.strip() or self.originator or self.reference) else COUNT_CAP
 
 
 def _day_start(day: date) -> datetime:
@@ -71,23 +67,31 @@ def register_for(person: Any, filters: RegisterFilters, *, for_count: bool = Fal
 
 
 # Counting every visible row of a million-row register costs a scan of all of them; beyond this
-# many the pages say "more than 10,000", as search engines do. A text filter is checked row by
-# row (substring matching), so its count stops sooner. (Exact below the cap, and never a leak:
-# the count is of the filtered, visible rows only.)
-COUNT_CAP = 10_000
-TEXT_COUNT_CAP = 1_000
+# many the pages say "more than 1,000", as search engines do, and paging goes on as long as there
+# are rows. (Exact below the cap, and never a leak: the count is of the filtered, visible rows.)
+COUNT_CAP = 1_000
+
+
+class CappedPage(Page):  # type: ignore[type-arg]
+    """A page that knows whether another follows by having fetched one row more."""
+
+    more = False
+
+    def has_next(self) -> bool:
+        return self.more
 
 
 class CappedPaginator(Paginator):
     """A paginator whose count stops at COUNT_CAP (+1 to know it was reached). The count runs on
-    `count_queryset` (the same rows, in the form that counts fastest), without ordering."""
+    `count_queryset` (the same rows, in the form that counts fastest), without ordering; past
+    the cap, pages are open-ended: each fetches one row more to know if a next one exists."""
 
     def __init__(
-        self, object_list: QuerySet[Any], per_page: int, *, count_queryset: QuerySet[Any], cap: int = COUNT_CAP
+        self, object_list: QuerySet[Any], per_page: int, *, count_queryset: QuerySet[Any], cap: int | None = None
     ) -> None:
         super().__init__(object_list, per_page)
         self.count_queryset = count_queryset
-        self.cap = cap
+        self.cap = COUNT_CAP if cap is None else cap
 
     @cached_property
     def _probe(self) -> int:
@@ -100,3 +104,32 @@ class CappedPaginator(Paginator):
     @cached_property
     def exact(self) -> bool:
         return self._probe <= self.cap
+
+    def validate_number(self, number: Any) -> int:
+        if self.exact:
+            return int(super().validate_number(number))
+        try:
+            value = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if value < 1:
+            raise EmptyPage("That page number is less than 1")
+        return value
+
+    def page(self, number: Any) -> CappedPage:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])  # type: ignore[index]
+        if not rows and number > 1:
+            raise EmptyPage("That page contains no results")
+        page = CappedPage(rows[: self.per_page], number, self)
+        page.more = len(rows) > self.per_page
+        return page
+
+    def get_page(self, number: Any) -> CappedPage:
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages if self.exact else 1)

@@ -143,6 +143,8 @@ class Resolver:
 def text_problem(value: str) -> str:
     """Why a text cannot be stored, or "": no database keeps a NUL character (PostgreSQL refuses
     it), and a lone surrogate (JSON's "\\ud800") is not encodable text."""
+    if value.isascii() and "\x00" not in value:
+        return ""  # the usual case, decided without encoding
     if "\x00" in value:
         return _("contains a NUL character")
     try:
@@ -191,7 +193,7 @@ def parse_registration(
     resolver = resolver or Resolver()
     policy = policy or active_policy()
     errors: list[tuple[str, str]] = []
-    values = {name: ("" if raw.get(name) is None else str(raw.get(name)).strip()) for name in FIELDS}
+    values = {name: "" if (value := raw.get(name)) is None else str(value).strip() for name in FIELDS}
     for name, value in values.items():
         problem = text_problem(value)
         if problem:

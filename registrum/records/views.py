@@ -39,9 +39,7 @@ def register_list(request: PersonRequest) -> HttpResponse:
     filters = form.filters()
     registrations = register_for(request.user, filters)
     counted = register_for(request.user, filters, for_count=True)
-    page = CappedPaginator(registrations, 50, count_queryset=counted, cap=filters.count_cap).get_page(
-        request.GET.get("page")
-    )
+    page = CappedPaginator(registrations, 50, count_queryset=counted).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     context = {
         "form": form,

@@ -298,3 +298,8 @@ def test_register_counts_are_exact_below_the_cap_and_say_more_above_it(world, mo
     nr = paginate(world.nr_reader, RegisterFilters(q="item 1"))
     assert (nr.count, nr.exact) == (1, True)
     assert [r.document.subject for r in nr.page(1)] == ["item 1"]
+    # Past the cap, paging goes on as long as there are rows: five rows, two a page.
+    pages = [clerk.get_page(n) for n in (1, 2, 3)]
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert [p.has_next() for p in pages] == [True, True, False]
+    assert clerk.get_page(9).number == 1  # beyond the last page: back to the first, no error
