@@ -72,7 +72,7 @@ def register_for(person: Any, filters: RegisterFilters, *, for_count: bool = Fal
 COUNT_CAP = 1_000
 
 
-class CappedPage(Page):  # type: ignore[type-arg]
+class CappedPage(Page):
     """A page that knows whether another follows by having fetched one row more."""
 
     more = False
@@ -119,7 +119,7 @@ class CappedPaginator(Paginator):
     def page(self, number: Any) -> CappedPage:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])  # type: ignore[index]
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
         page = CappedPage(rows[: self.per_page], number, self)
