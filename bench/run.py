@@ -10,7 +10,7 @@ figures are named ..._1m). `--scale 100000` measures the base only.
    big scale (the smaller files are prefixes of the larger). `registrum import` of each, as the
    demo clerk, into a site of its own: rows per second of wall time (process start included) and
    the import process's own peak RSS.
-3. `registrum serve --workers 2` on the N-row site; the CTS clerk (jsmith) and the NR reader
+3. `registrum serve` (its default workers) on the N-row site; the CTS clerk (jsmith) and the NR reader
    (sbrown) log in through the form and get API tokens from `registrum token` (giving their
    password); each request path is timed (p50/p95), and the server's peak memory is the sum of
    its processes' VmHWM. Then, on the same server: 8 clients (each with its own token of the
@@ -76,7 +76,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--idle-downloads", type=int, default=30, help="downloads timed before the import starts (default 30)"
     )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--workers", type=int, default=max(2, 2 * (os.cpu_count() or 1)), help="gunicorn workers (default: serve's own)"
+    )
     parser.add_argument("--clerk", default="jsmith", help="the demo clerk who imports and registers (default jsmith)")
     parser.add_argument("--registry", default="HQ-CR", help="where the API clients register (default HQ-CR)")
     parser.add_argument("--seed", type=int, default=2026)

@@ -15,8 +15,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from registrum.policy import Level
 from registrum.org.models import Registry
+from registrum.policy import Level
 from registrum.records.models import Registration
 
 
