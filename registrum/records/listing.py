@@ -99,7 +99,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _probe(self) -> int:
-        return int(self.count_queryset.order_by()[: self.cap + 1].count())
+        # Only the ids, so no joins the rows would need for showing ride along.
+        return int(self.count_queryset.order_by().values("pk")[: self.cap + 1].count())
 
     @cached_property
     def count(self) -> int:
