@@ -179,25 +179,37 @@ def decide(person: Person, action: Action, document: Document, registration: Reg
     return may(active_policy(), person.subject(), action, resource, timezone.localdate())
 
 
-def corrections_allowed(person: Person, document: Document, registrations: list[Registration]) -> dict[int, bool]:
-    """For a document page: which of its registrations the person may correct and void, with the
-    document's facts read once (not once per registration)."""
+@dataclass(frozen=True)
+class PageDecisions:
+    """What a document page offers the person: granting, adding versions, and correcting or
+    voiding each registration."""
+
+    may_grant: bool
+    may_add_version: bool
+    correctable: dict[int, bool]
+
+
+def page_decisions(person: Person, document: Document, registrations: list[Registration]) -> PageDecisions:
+    """Every decision a document page needs, with the document's facts read once (not once per
+    action and registration)."""
     if not getattr(person, "is_authenticated", False):
-        return {r.pk: False for r in registrations}
+        return PageDecisions(False, False, {r.pk: False for r in registrations})
     resource = resource_for(person, document)
     policy, subject, today = active_policy(), person.subject(), timezone.localdate()
-    return {
-        r.pk: bool(
-            may(
-                policy,
-                subject,
-                Action.CORRECT,
-                replace(resource, registration_registry=r.registry_id, registration_void=r.is_void),
-                today,
+
+    def allowed(action: Action, target: Resource) -> bool:
+        return bool(may(policy, subject, action, target, today))
+
+    return PageDecisions(
+        may_grant=allowed(Action.GRANT, resource),
+        may_add_version=allowed(Action.ADD_VERSION, resource),
+        correctable={
+            r.pk: allowed(
+                Action.CORRECT, replace(resource, registration_registry=r.registry_id, registration_void=r.is_void)
             )
-        )
-        for r in registrations
-    }
+            for r in registrations
+        },
+    )
 
 
 def may_read(person: Person, document: Document) -> Decision:

@@ -77,9 +77,9 @@ def document_detail(request: PersonRequest, public_id: str) -> HttpResponse:
     rows: dict[str, list[Any]] = {reason: [] for reason in AccessReason}
     for row in document.access_rows.select_related("unit", "person", "registry").order_by("granted_at", "id"):
         rows[row.reason].append(row)
-    correctable = services.corrections_allowed(person, document, registrations)
+    decisions = services.page_decisions(person, document, registrations)
     for registration in registrations:
-        registration.may_correct = correctable[registration.pk]  # type: ignore[attr-defined]
+        registration.may_correct = decisions.correctable[registration.pk]  # type: ignore[attr-defined]
     history = list(services.history_for(person, public_id))
     for event in history:
         event.description = describe(event)
@@ -93,10 +93,10 @@ def document_detail(request: PersonRequest, public_id: str) -> HttpResponse:
             "action_addressees": [r.grantee_label for r in rows[AccessReason.ACTION]],
             "info_addressees": [r.grantee_label for r in rows[AccessReason.INFO]],
             "grants": rows[AccessReason.GRANT],
-            "may_grant": bool(services.decide(person, Action.GRANT, document)),
+            "may_grant": decisions.may_grant,
             "versions": document.versions.select_related("uploaded_by"),
             "history": history,
-            "may_add_version": bool(services.decide(person, Action.ADD_VERSION, document)),
+            "may_add_version": decisions.may_add_version,
             "categories": active_policy().category_codes(document.category_mask),
         },
     )
@@ -191,9 +191,12 @@ def register_receipt(request: PersonRequest) -> HttpResponse:
         registry = Registry.objects.filter(
             code=request.POST.get("registry", ""), pk__in=[r.pk for r in registries]
         ).first()
-        file = File.objects.filter(code=request.POST.get("file", "")).first() if request.POST.get("file") else None
+        file_code = request.POST.get("file", "")
+        file = File.objects.filter(code=file_code).first() if file_code else None
         if registry is None:
             errors.append(_("Choose one of your registries."))
+        elif file_code and file is None:
+            errors.append(_("unknown file %(code)s") % {"code": repr(file_code)})
         else:
             try:
                 registration = services.register_receipt(

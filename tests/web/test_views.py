@@ -519,3 +519,18 @@ def test_the_receive_page_refuses_a_nul_character_by_name(client, world):
     assert response.status_code == 400
     assert "contains a NUL character" in response.content.decode()
     assert Registration.objects.count() == 1
+
+
+def test_a_receipt_with_an_unknown_file_is_refused_by_name(client, world):
+    from registrum.records import services as records_services
+
+    document = world.register(level=Level.NR).document
+    records_services.grant_access(world.clerk, document.public_id, registry=world.control_point)
+    client.force_login(world.clerk)
+    response = client.post(
+        "/register/receive/",
+        {"q": "x", "document": document.public_id, "registry": "OPS-CP", "direction": "IN", "file": "NO-SUCH"},
+    )
+    assert response.status_code == 400
+    assert "unknown file &#x27;NO-SUCH&#x27;" in response.content.decode()
+    assert document.registrations.count() == 1
