@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from registrum import audit
 from registrum.accounts.models import ApiToken
+from registrum.audit.events import EventType
 from registrum.org.models import Person, Role
 from registrum.org.services import Actor, SystemActor
 from registrum.policy import Action, PersonTarget, active_policy, may
@@ -72,7 +73,7 @@ def issue_token(actor: Actor, person: Person, *, name: str, days: int = DEFAULT_
         created_at=now,
         expires_at=now + timedelta(days=days),
     )
-    audit.record(actor, "accounts.token_issued", person, summary=f"API token {row.prefix}… issued to {person.username}")
+    audit.record(actor, EventType.TOKEN_ISSUED, person, summary=f"API token {row.prefix}… issued to {person.username}")
     return token
 
 
@@ -109,7 +110,7 @@ def revoke_token(actor: Person, prefix: str) -> None:
     row.save(update_fields=["revoked_at"])
     audit.record(
         actor,
-        "accounts.token_revoked",
+        EventType.TOKEN_REVOKED,
         row.person,
         summary=f"API token {row.prefix}… of {row.person.username} revoked by {actor.username}",
     )

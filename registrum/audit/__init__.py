@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from registrum.audit.events import EventType
 from registrum.dbkit import insert_many
 
 if TYPE_CHECKING:
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
 
     from registrum.audit.models import AuditEvent
 
-__all__ = ["event_row", "history_of", "record", "record_many"]
+__all__ = ["EventType", "event_row", "history_of", "record", "record_many"]
 
 
 def _target(target: Model | None) -> tuple[str, int | None]:
@@ -21,10 +22,12 @@ def _target(target: Model | None) -> tuple[str, int | None]:
 
 
 def event_row(
-    actor: Any, event: str, target: Model | None, *, summary: str = "", data: dict[str, Any] | None = None
+    actor: Any, event: EventType, target: Model | None, *, summary: str = "", data: dict[str, Any] | None = None
 ) -> AuditEvent:
     """An unsaved event, for services that write many at once (imports) with bulk_create."""
     from django.utils import timezone
+
+    event = EventType(event)  # an undeclared kind is a programming error, refused before writing
 
     from registrum.audit.models import AuditEvent
 
@@ -41,7 +44,7 @@ def event_row(
 
 
 def record(
-    actor: Any, event: str, target: Model | None, *, summary: str = "", data: dict[str, Any] | None = None
+    actor: Any, event: EventType, target: Model | None, *, summary: str = "", data: dict[str, Any] | None = None
 ) -> AuditEvent:
     """Write one audit event. Must run inside the caller's transaction (checked)."""
     from django.db import connection
@@ -53,7 +56,7 @@ def record(
     return row
 
 
-def record_many(actor: Any, event: str, target_type: str, targets: list[tuple[int, str]]) -> None:
+def record_many(actor: Any, event: EventType, target_type: str, targets: list[tuple[int, str]]) -> None:
     """Write one event per (target id, summary) in a single statement: imports register
     thousands of documents, each of which must still have its own event."""
     from django.db import connection
@@ -63,6 +66,7 @@ def record_many(actor: Any, event: str, target_type: str, targets: list[tuple[in
 
     if not connection.in_atomic_block:
         raise RuntimeError(f"audit events {event!r} written outside a transaction")
+    event = EventType(event)
     if not targets:
         return
     at = connection.ops.adapt_datetimefield_value(timezone.now())

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from registrum import audit
+from registrum.audit.events import EventType
 from registrum.org.models import (
     DEFAULT_NUMBERING_PATTERN,
     REQUIRED_NUMBERING_FIELDS,
@@ -86,7 +87,7 @@ def create_unit(actor: Actor, *, code: str, name: str, kind: str = UnitKind.BRAN
     unit = Unit.objects.create(code=code, name=name, kind=kind, parent=parent, path="")
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
     unit.save(update_fields=["path"])
-    audit.record(actor, "org.unit_created", unit, summary=f"unit {code} created")
+    audit.record(actor, EventType.UNIT_CREATED, unit, summary=f"unit {code} created")
     return unit
 
 
@@ -127,7 +128,7 @@ def create_person(
     person.save()
     RoleAssignment.objects.bulk_create(RoleAssignment(person=person, role=role) for role in set(roles))
     audit.record(
-        actor, "org.person_created", person, summary=f"account {username} created", data={"roles": sorted(roles)}
+        actor, EventType.PERSON_CREATED, person, summary=f"account {username} created", data={"roles": sorted(roles)}
     )
     return person
 
@@ -150,7 +151,7 @@ def set_clearance(
     )
     audit.record(
         actor,
-        "org.clearance_set",
+        EventType.CLEARANCE_SET,
         person,
         summary=f"clearance of {person.username} set to {Level(level).name} until {expires}",
         data={
@@ -192,7 +193,7 @@ def create_registry(
         parent=parent,
         numbering_pattern=numbering_pattern,
     )
-    audit.record(actor, "org.registry_created", registry, summary=f"registry {code} created")
+    audit.record(actor, EventType.REGISTRY_CREATED, registry, summary=f"registry {code} created")
     return registry
 
 
@@ -201,4 +202,6 @@ def add_registry_staff(actor: Actor, registry: Registry, person: Person) -> None
     _require_administrator(actor)
     _, created = RegistryStaff.objects.get_or_create(registry=registry, person=person)
     if created:
-        audit.record(actor, "org.registry_staff_added", registry, summary=f"{person.username} joined {registry.code}")
+        audit.record(
+            actor, EventType.REGISTRY_STAFF_ADDED, registry, summary=f"{person.username} joined {registry.code}"
+        )

@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from registrum import audit
+from registrum.audit.events import EventType
 from registrum.records.csvcells import neutralise
 from registrum.records.listing import RegisterFilters, register_for
 from registrum.records.models import Access, AccessReason
@@ -70,7 +71,7 @@ def export_register(person: Any, out: TextIO, *, fmt: str = "csv", filters: Regi
     with transaction.atomic():
         audit.record(
             person,
-            "records.register_exported",
+            EventType.REGISTER_EXPORTED,
             None,
             summary=f"{person.username} exported {count} registration(s) as {fmt}",
             data={"registry": filters.registry, "count": count},

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from registrum import audit
+from registrum.audit.events import EventType
 from registrum.dbkit import insert_many
 from registrum.org.models import Person, Registry, RegistrySequence
 from registrum.policy import Level
@@ -287,7 +288,7 @@ def _write(actor: Person, spool: BinaryIO, registries: dict[int, Registry], repo
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     audit.record(
         actor,
-        "records.import_completed",
+        EventType.IMPORT_COMPLETED,
         None,
         summary=f"{written} registrations imported from {source}",
         data={"rows": report.rows, "registered": written, "source": source},
@@ -412,7 +413,7 @@ class _BatchWriter:
         insert_many(Access, ACCESS_COLUMNS, access)
         audit.record_many(
             self.actor,
-            "records.document_registered",
+            EventType.DOCUMENT_REGISTERED,
             "document",
             [
                 (r["document_id"], f"{r['number']} registered in {self.registries[r['registry_id']].code} (import)")

@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from registrum import audit, storage
+from registrum.audit.events import EventType
 from registrum.org.services import SYSTEM
 from registrum.records.models import Version
 
@@ -98,7 +99,7 @@ def repair(
         with transaction.atomic():
             audit.record(
                 SYSTEM,
-                "storage.repaired",
+                EventType.STORAGE_REPAIRED,
                 None,
                 summary=(
                     f"content store repaired: {len(result.removed)} unreferenced blob(s), "

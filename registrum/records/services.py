@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registrum import audit, storage
+from registrum.audit.events import EventType
 from registrum.org.models import Person, Registry, Unit
 from registrum.policy import (
     Action,
@@ -431,7 +432,7 @@ def _register(
     )
     audit.record(
         actor,
-        "records.document_registered",
+        EventType.DOCUMENT_REGISTERED,
         document,
         summary=f"{registration.number} registered in {data.registry.code}",
         data={
@@ -563,7 +564,7 @@ def register_receipt(
         )
         audit.record(
             actor,
-            "records.receipt_registered",
+            EventType.RECEIPT_REGISTERED,
             document,
             summary=f"receipt registered in {registry.code} as {registration.number}",
             data={
@@ -621,7 +622,7 @@ def correct_registration(actor: Person, registration_public_id: str, changes: Ma
         registration.save(update_fields=["direction", "file", "external_addressees"])
         audit.record(
             actor,
-            "records.registration_corrected",
+            EventType.REGISTRATION_CORRECTED,
             document,
             summary=f"{registration.number} corrected: {', '.join(sorted(after))}",
             data={"number": registration.number, "before": before, "after": after},
@@ -651,7 +652,7 @@ def void_registration(actor: Person, registration_public_id: str, reason: str) -
         registration.save(update_fields=["voided_at", "voided_by", "void_reason"])
         audit.record(
             actor,
-            "records.registration_voided",
+            EventType.REGISTRATION_VOIDED,
             registration.document,
             summary=f"{registration.number} voided: {reason}",
             data={"number": registration.number, "reason": reason},
@@ -696,7 +697,7 @@ def _add_version(
     )
     audit.record(
         actor,
-        "records.version_added",
+        EventType.VERSION_ADDED,
         document,
         summary=f"version {version.number} ({upload.filename}) added",
         data={
@@ -726,7 +727,7 @@ def open_version(actor: Person, document_public_id: str, number: int) -> tuple[V
     stream = storage.get_store().open(version.sha256)
     audit.record(
         actor,
-        "records.version_downloaded",
+        EventType.VERSION_DOWNLOADED,
         version.document,
         summary=f"{actor.username} downloaded version {version.number}",
         data={"version": version.number, "filename": version.filename},
@@ -793,7 +794,7 @@ def grant_access(
         if created:
             audit.record(
                 actor,
-                "records.access_granted",
+                EventType.ACCESS_GRANTED,
                 document,
                 summary=f"need-to-know granted to {_grantee_label(grantee)}",
                 data={"grantee": _grantee_label(grantee), "note": note[:200], "still_refused": still_refused},
@@ -838,7 +839,7 @@ def revoke_access(
         row.delete()
         audit.record(
             actor,
-            "records.access_revoked",
+            EventType.ACCESS_REVOKED,
             document,
             summary=f"need-to-know of {_grantee_label(grantee)} ({reason}) revoked",
             data={"grantee": _grantee_label(grantee), "reason": reason, "source": source},
