@@ -3,6 +3,8 @@
 REGISTRUM_HOME           data folder (database, content store), default ./var
 REGISTRUM_DATABASE_URL   e.g. postgres://user:pass@127.0.0.1:5432/registrum; default SQLite under REGISTRUM_HOME
 REGISTRUM_SECRET_KEY     required when REGISTRUM_DEBUG is off
+REGISTRUM_TLS            1 when served over HTTPS (directly or behind a proxy): secure cookies, HSTS
+REGISTRUM_PROXY_SSL_HEADER  e.g. HTTP_X_FORWARDED_PROTO, when a TLS-terminating proxy sets it to "https"
 REGISTRUM_MAX_UPLOAD_BYTES  largest content upload accepted, default 50 MiB
 """
 
@@ -12,6 +14,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+
+# Files this process creates (the database, its journal, content, keys, logs) are readable by the
+# service account only. Settings are the one module every entry point (the command, WSGI, tests)
+# loads before touching the data folder.
+os.umask(0o077)
 
 BASE_DIR = Path(__file__).resolve().parent
 HOME = Path(os.environ.get("REGISTRUM_HOME", "var")).resolve()
@@ -42,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
     "ninja",
     "registrum.audit",
     "registrum.org",
@@ -54,6 +62,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static assets keep their long cache; everything the application answers
+    # (pages, downloads, API) is `no-store` unless the view says it holds nothing classified.
+    "registrum.web.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "registrum.web.middleware.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -136,8 +148,44 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Web hardening. Scripts and styles only from our own static files: no inline script or style
+# attribute anywhere (level colours come from /levels.css, generated from the policy), nothing from
+# another origin (air-gapped sites), no framing, no plugins, forms posting only to ourselves.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "registrum.web.views.csrf_failure"
+TLS = os.environ.get("REGISTRUM_TLS", "0") == "1"
+if TLS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # The __Host- prefix: the browser keeps the cookie to this exact host, path /, HTTPS only.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SECURE_HSTS_SECONDS = int(os.environ.get("REGISTRUM_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # a headquarters domain hosts other services: their choice
+    SECURE_SSL_REDIRECT = os.environ.get("REGISTRUM_SSL_REDIRECT", "1") == "1"
+    if proxy_header := os.environ.get("REGISTRUM_PROXY_SSL_HEADER"):
+        SECURE_PROXY_SSL_HEADER = (proxy_header, "https")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]

@@ -1,4 +1,4 @@
-"""Refuse an oversized upload before its body is read, with a 413 that names the limit."""
+"""Middleware of the web face: upload limit, and no caching of anything the application answers."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ FORM_OVERHEAD = 64 * 1024
 
 
 class UploadLimitMiddleware:
+    """Refuse an oversized upload before its body is read, with a 413 that names the limit."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -26,3 +28,19 @@ class UploadLimitMiddleware:
         if length > limit + FORM_OVERHEAD:
             return too_large_response(request, limit)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every page, download and API answer, so that a classified page
+    does not stay in a browser's or a proxy's cache after the reader signs out. A view showing
+    nothing classified (the level colours) may set a Cache-Control of its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store, private"
+            response["Pragma"] = "no-cache"
+        return response

@@ -58,6 +58,16 @@ class Session:
         self.page = context.new_page()
         self.page_errors: list[str] = []
         self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        # A Content-Security-Policy violation (an inline style or script the policy blocked) is a
+        # console error: every browser test fails on one.
+        self.page.on(
+            "console",
+            lambda message: (
+                self.page_errors.append(message.text)
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
 
     def login(self, username: str) -> Page:
         page = self.page
@@ -87,7 +97,7 @@ def new_session(browser: Browser, live_server) -> Iterator[Callable[[], Session]
     errors = [error for session in sessions for error in session.page_errors]
     for session in sessions:
         session.context.close()
-    assert not errors, f"JavaScript errors in the pages: {errors}"
+    assert not errors, f"JavaScript errors or policy violations in the pages: {errors}"
 
 
 @pytest.fixture

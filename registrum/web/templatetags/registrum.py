@@ -17,6 +17,12 @@ def level_style(level: int | None) -> LevelStyle:
 
 
 @register.filter
+def level_class(level: int | None) -> str:
+    """The CSS class carrying the level's colours (see /levels.css): no inline style needed."""
+    return f"level-{int(Level(level or 0))}"
+
+
+@register.filter
 def level_abbreviation(level: int) -> str:
     return active_policy().levels[Level(level)].abbreviation
 
