@@ -1,5 +1,6 @@
-"""Every API operation, fed generated input by schemathesis from our own OpenAPI document:
-no input makes the server fail, and what it answers matches the schema it publishes."""
+"""Every API operation, fed generated input by schemathesis from our own OpenAPI document, as
+several personas: no input makes the server fail, what it answers matches the schema it
+publishes, and nothing a persona may not see (a title, a reference) is ever in an answer."""
 
 from __future__ import annotations
 
@@ -18,13 +19,27 @@ from registrum.wsgi import application
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
-@pytest.fixture
-def clerk_token(world, pdf_upload):
+# Registered for the clerk's registry only (no addressee): the other personas may not see it.
+SECRET_SUBJECT = "Withdrawal corridors DELTA-7781"
+SECRET_REFERENCE = "SH/PLANS/7781"
+PERSONAS = ["clerk", "reader", "nr_reader", "outsider", "admin"]
+
+
+@pytest.fixture(params=PERSONAS)
+def persona_token(request, world, pdf_upload):
     # As Django's test client does: the WSGI handler must not close the test's connection.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     world.register(level=Level.NS, upload=pdf_upload)
-    yield issue_token(world.clerk, world.clerk, name="schemathesis")
+    world.register(
+        level=Level.CTS,
+        subject=SECRET_SUBJECT,
+        originator_reference=SECRET_REFERENCE,
+        action_units=[],
+        upload=pdf_upload,
+    )
+    person = getattr(world, request.param)
+    yield request.param, issue_token(person, person, name="schemathesis")
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
@@ -32,8 +47,12 @@ def clerk_token(world, pdf_upload):
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_answers_every_generated_request_without_failing(case, clerk_token):
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {clerk_token}"},
+def test_api_answers_every_generated_request_without_failing_or_leaking(case, persona_token):
+    persona, token = persona_token
+    response = case.call_and_validate(
+        headers={"Authorization": f"Bearer {token}"},
         checks=[not_a_server_error, response_schema_conformance],
     )
+    if persona != "clerk":
+        body = response.text
+        assert SECRET_SUBJECT not in body and SECRET_REFERENCE not in body, (persona, case.path)
