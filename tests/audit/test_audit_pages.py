@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -21,6 +22,10 @@ from tests.conftest import World, make_person
 pytestmark = pytest.mark.django_db
 
 
+def _streamed(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
+
+
 @pytest.fixture
 def auditor(world: World) -> Person:
     return make_person("auditor", "DNK", world.hq, Level.NS, (), (Role.AUDITOR,))
@@ -33,7 +38,7 @@ def _as(person: Person) -> Client:
 
 
 def _csv(response) -> list[dict[str, str]]:
-    body = b"".join(response.streaming_content).decode()
+    body = _streamed(response).decode()
     return list(csv.DictReader(io.StringIO(body)))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -22,6 +23,10 @@ from registrum.records.models import Access
 from tests.conftest import World, make_person
 
 pytestmark = pytest.mark.django_db
+
+
+def _streamed(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
 
 
 def _as(person: Person) -> Client:
@@ -41,9 +46,9 @@ def _events(kind: EventType) -> list[AuditEvent]:
 def test_downloads_are_recorded_on_the_pages_and_the_api(world: World, pdf_upload) -> None:
     document = world.register(upload=pdf_upload).document
     page = _as(world.reader).get(f"/register/d/{document.public_id}/versions/1/download/")
-    assert page.status_code == 200 and b"".join(page.streaming_content).startswith(b"%PDF")
+    assert page.status_code == 200 and _streamed(page).startswith(b"%PDF")
     api = Client().get(f"/api/v1/documents/{document.public_id}/versions/1/content", headers=_api(world.clerk))
-    assert api.status_code == 200 and b"".join(api.streaming_content).startswith(b"%PDF")
+    assert api.status_code == 200 and _streamed(api).startswith(b"%PDF")
     downloads = _events(EventType.VERSION_DOWNLOADED)
     assert [(e.actor_id, e.target_id, e.data["version"]) for e in downloads] == [
         (world.reader.pk, document.pk, 1),
