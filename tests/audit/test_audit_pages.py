@@ -98,7 +98,7 @@ def test_a_document_above_the_auditors_clearance_keeps_its_details(world: World,
     for query in (f"q={cosmic.number}", f"target={cosmic.number}", f"target={cosmic.document.public_id}"):
         assert client.get(f"/audit/?{query}").context["lines"] == [], query
     assert len(client.get(f"/audit/?q={secret.number}").context["lines"]) == 1
-    exported = b"".join(client.get("/audit/export.csv").streaming_content).decode()
+    exported = _streamed(client.get("/audit/export.csv")).decode()
     assert secret.number in exported and "OSPREY" not in exported and cosmic.number not in exported
 
 
