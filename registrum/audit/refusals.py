@@ -42,8 +42,8 @@ class Unseen(Http404):
     """What the person may not read is answered as absent (404, nothing more); the trail still
     records who asked for it and the policy's reason."""
 
-    def __init__(self, actor: Any, action: str, decision: Decision, target: Model) -> None:
-        super().__init__("not found")
+    def __init__(self, actor: Any, action: str, decision: Decision, target: Model, *, message: str) -> None:
+        super().__init__(message)  # the same words as for what does not exist
         self.actor = actor
         self.action = action
         self.decision = decision

@@ -116,14 +116,14 @@ def get_document_for(person: Person | Any, public_id: str, action: Action = Acti
     also carries the policy's reason, for the audit trail (the reader sees only the 404)."""
     document = Document.objects.visible_to(person).filter(public_id=str(public_id)).first()
     if document is None:
-        raise _unseen(person, Document.objects.filter(public_id=str(public_id)).first(), action)
+        raise _unseen(person, Document.objects.filter(public_id=str(public_id)).first(), action, "no such document")
     return document
 
 
-def _unseen(person: Person | Any, document: Document | None, action: Action) -> Http404:
+def _unseen(person: Person | Any, document: Document | None, action: Action, message: str) -> Http404:
     if document is None or not getattr(person, "is_authenticated", False):
-        return Http404("no such document")
-    return Unseen(person, action.value, decide(person, Action.READ, document), document)
+        return Http404(message)
+    return Unseen(person, action.value, decide(person, Action.READ, document), document, message=message)
 
 
 def get_registration_for(person: Person | Any, public_id: str, action: Action = Action.READ) -> Registration:
@@ -136,7 +136,7 @@ def get_registration_for(person: Person | Any, public_id: str, action: Action = 
     )
     if registration is None:
         hidden = Registration.objects.filter(public_id=str(public_id)).select_related("document").first()
-        raise _unseen(person, hidden.document if hidden else None, action)
+        raise _unseen(person, hidden.document if hidden else None, action, "no such registration")
     return registration
 
 

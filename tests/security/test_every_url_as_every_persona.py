@@ -996,15 +996,15 @@ def test_every_url_as_every_persona(site: Site, persona: str) -> None:
     person = None if persona == "deactivated" else sender
     ctx = Ctx(site, persona, person, token, sender=sender)
     forbidden = [r.document for r in site.base.values() if not ctx.can(Action.READ, r.document)]
-    needles = _needles(forbidden)
-    if persona != "clerk":
-        needles.append(b"VICTIM-TOKEN-NAME")  # another person's token, by its name
+    # Another person's token, by its name.
+    token_needles = [b"VICTIM-TOKEN-NAME"] if persona != "clerk" else []
+    needles = _needles(forbidden) + token_needles
     before = _snapshot(site)
     failures: list[str] = []
     count = 0
     statuses: Counter[int] = Counter()
     for r in ROUTES.values():
-        route_needles = needles if r.hidden is None else _needles(r.hidden(ctx))
+        route_needles = needles if r.hidden is None else _needles(r.hidden(ctx)) + token_needles
         for probe in r.probes(ctx):
             expected = probe.expected
             anonymous_refused = person is None and not r.public
