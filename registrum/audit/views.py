@@ -24,11 +24,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     reading.require_auditor(person)
     form = AuditFilterForm(request.GET or None)
     filters = form.filters()
-    paginator = CappedPaginator(
-        reading.events_for(person, filters),
-        PAGE_SIZE,
-        count_queryset=reading.events_for(person, filters, for_count=True),
-    )
+    events = reading.events_for(person, filters)
+    paginator = CappedPaginator(events, PAGE_SIZE, count_queryset=events)
     page = paginator.get_page(request.GET.get("page"))
     lines = reading.lines(person, list(page.object_list))
     return render(
