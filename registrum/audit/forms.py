@@ -10,7 +10,9 @@ from registrum.audit.reading import AuditFilters
 class AuditFilterForm(forms.Form):
     event = forms.ChoiceField(label=_("Event"), required=False, choices=[("", _("any event")), *EventType.choices])
     actor = forms.CharField(label=_("Actor (username)"), required=False, max_length=150)
-    target = forms.CharField(label=_("Document (id or registration number)"), required=False, max_length=100)
+    target = forms.CharField(
+        label=_("Target (document id or number, @username, unit or registry code)"), required=False, max_length=100
+    )
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Text in summary"), required=False, max_length=200)

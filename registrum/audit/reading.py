@@ -35,13 +35,14 @@ Renderer = Callable[[dict[str, Any]], str]
 class TargetKind:
     """What a domain tells the trail's readers about one kind of target (a document)."""
 
-    # The targets whose details the reader may see (a queryset of the target's model).
-    shown: Callable[[Any], QuerySet[Any]]
     # The ids of the targets a reference typed by the reader names (a public id, a registration
     # number), among those shown: a reference to anything else finds nothing.
     find: Callable[[Any, str], list[int]]
     # {id: (how the reader names the target: its public id, its classification level)}.
     labels: Callable[[list[int]], dict[int, tuple[str, int]]]
+    # The targets whose details the reader may see (a queryset of the target's model); None:
+    # nothing of this kind is classified.
+    shown: Callable[[Any], QuerySet[Any]] | None = None
 
 
 _KINDS: dict[str, TargetKind] = {}
@@ -166,7 +167,8 @@ def events_for(person: Any, filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.q:
         qs = qs.filter(summary__icontains=filters.q.strip())
         for target_type, kind in _KINDS.items():
-            qs = qs.filter(~Q(target_type=target_type) | Q(target_id__in=kind.shown(person).values("pk")))
+            if kind.shown is not None:
+                qs = qs.filter(~Q(target_type=target_type) | Q(target_id__in=kind.shown(person).values("pk")))
     # Newest first, by the time index; a count drops the order and the join (`CappedPaginator`).
     return qs.select_related("actor").order_by("-at", "-id")
 
@@ -184,6 +186,8 @@ class Line:
     data: dict[str, Any] = field(default_factory=dict)
     # The classification of what the line shows (its banner's share).
     level: int = 0
+    # Whether `target` names it as the target filter finds it (a link to all its events).
+    findable: bool = False
 
     @property
     def actor(self) -> str:
@@ -202,17 +206,21 @@ def lines(person: Any, events: list[AuditEvent]) -> list[Line]:
     names: dict[str, dict[int, tuple[str, int]]] = {}
     for target_type, ids in by_type.items():
         kind = _KINDS[target_type]
-        shown[target_type] = set(kind.shown(person).filter(pk__in=ids).values_list("pk", flat=True))
+        if kind.shown is None:
+            shown[target_type] = set(ids)
+        else:
+            shown[target_type] = set(kind.shown(person).filter(pk__in=ids).values_list("pk", flat=True))
         names[target_type] = kind.labels(sorted(shown[target_type]))
     ceiling = clearance_ceiling(active_policy(), person.subject(), timezone.localdate())
     out = []
     for event in events:
-        withheld = False
+        withheld = findable = False
         target = event.target_type
         level = 0
         if event.target_type in _KINDS and event.target_id is not None:
             withheld = event.target_id not in shown[event.target_type]
             target, level = ("", 0) if withheld else names[event.target_type].get(event.target_id, ("", 0))
+            findable = bool(target)
         elif event.target_id is not None:
             target = f"{event.target_type}:{event.target_id}"
         data = event.data if isinstance(event.data, dict) else {}
@@ -224,7 +232,9 @@ def lines(person: Any, events: list[AuditEvent]) -> list[Line]:
             details, level = _("details withheld: above your clearance"), 0
         else:
             details = describe(event)
-        out.append(Line(event, event_label(event.event), target, details, withheld, {} if withheld else data, level))
+        out.append(
+            Line(event, event_label(event.event), target, details, withheld, {} if withheld else data, level, findable)
+        )
     return out
 
 

@@ -102,7 +102,7 @@ def test_a_document_above_the_auditors_clearance_keeps_its_details(world: World,
     assert secret.number in exported and "OSPREY" not in exported and cosmic.number not in exported
 
 
-def test_filters_by_document_date_and_text(world: World, auditor: Person, pdf_upload) -> None:
+def test_filters_by_target_date_and_text(world: World, auditor: Person, pdf_upload) -> None:
     first = world.register(upload=pdf_upload)
     second = world.register(subject="Another")
     services.void_registration(world.clerk, second.public_id, "entered twice")
@@ -115,6 +115,12 @@ def test_filters_by_document_date_and_text(world: World, auditor: Person, pdf_up
     assert [line.event.event for line in client.get("/audit/?q=entered+twice").context["lines"]] == [
         EventType.REGISTRATION_VOIDED
     ]
+    about_reader = client.get("/audit/?target=@reader").context["lines"]
+    assert {(line.target, line.event.event) for line in about_reader} == {
+        ("@reader", EventType.PERSON_CREATED),
+        ("@reader", EventType.CLEARANCE_SET),
+    }
+    assert {line.target for line in client.get("/audit/?target=ims-reg").context["lines"]} == {"IMS-REG"}
     today = first.registered_at.date().isoformat()
     assert len(client.get(f"/audit/?date_from={today}&date_to={today}&actor=clerk").context["lines"]) == 4
     assert client.get("/audit/?date_to=2000-01-01").context["lines"] == []

@@ -207,8 +207,8 @@ def test_document_detail_does_not_grow_with_registrations(site: Site, django_ass
 
 def test_the_audit_list_does_not_grow_with_the_events(site: Site, django_assert_max_num_queries: Any) -> None:
     """The auditor's page, unfiltered and filtered, at 5 and 60 events of documents within and
-    above the auditor's clearance: the same number of queries (the withheld details are decided
-    for the whole page at once)."""
+    above the auditor's clearance: no more queries with more events (the withheld details and
+    the targets' names are read for the whole page at once, one query per kind of target)."""
     w = site.world
     auditor = make_person("auditor", "DNK", w.hq, Level.NS, (), (Role.AUDITOR,))
     urls = ("/audit/", "/audit/?actor=clerk", "/audit/?q=registered", f"/audit/?event={EventType.ACCESS_GRANTED.value}")
@@ -227,7 +227,7 @@ def test_the_audit_list_does_not_grow_with_the_events(site: Site, django_assert_
                 response = client.get(url)
             assert response.status_code == 200 and len(response.context["lines"]) > 0, url
             counts.setdefault(url, []).append(len(queries.captured_queries))
-    problems = [f"{url}: {small} queries, then {large}" for url, (small, large) in counts.items() if small != large]
+    problems = [f"{url}: {small} queries, then {large}" for url, (small, large) in counts.items() if large > small]
     print(counts)
     assert not problems, "\n".join(problems)
     with django_assert_max_num_queries(counts["/audit/"][0] + MARGIN):
