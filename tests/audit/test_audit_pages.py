@@ -8,8 +8,10 @@ import io
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
+from registrum import audit
 from registrum.audit.events import EventType
 from registrum.audit.models import AuditEvent
 from registrum.org import services as org
@@ -150,3 +152,17 @@ def test_the_trail_is_in_the_readers_language(client: Client, world: World, audi
     body = client.get("/audit/").content.decode()
     assert f"Enregistré dans IMS-REG sous le numéro {registration.number}" in body
     assert "Registered in" not in body
+
+
+def test_events_about_a_kind_of_target_no_domain_described_keep_their_details(
+    world: World, auditor: Person, pdf_upload
+) -> None:
+    """Deny by default: an event about a version (no domain tells the trail about versions) could
+    carry anything; it is listed without its details and no search reaches it."""
+    version = world.register(level=Level.NU, upload=pdf_upload).document.versions.get()
+    with transaction.atomic():
+        audit.record(world.clerk, EventType.VERSION_VIEWED, version, summary="Operation TERN viewed")
+    client = _as(auditor)
+    (line,) = client.get(f"/audit/?event={EventType.VERSION_VIEWED.value}").context["lines"]
+    assert line.withheld and "TERN" not in line.details and line.target == ""
+    assert client.get("/audit/?q=TERN").context["lines"] == []
