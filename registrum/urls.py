@@ -20,8 +20,8 @@ api_patterns, api_app, api_namespace = api.urls
 
 # Refusals (403, and 404 for what may not be read) are written to the audit trail here, once
 # for every page; the API has its own exception handlers that do the same.
-handler403 = "registrum.web.views.refused"
-handler404 = "registrum.web.views.not_found"
+handler403 = "registrum.web.errors.refused"
+handler404 = "registrum.web.errors.not_found"
 
 urlpatterns = [
     path("", include("registrum.web.urls")),

@@ -256,8 +256,8 @@ def registries_for(person: Person) -> list[Registry]:
 def check_may_enter(
     actor: Person, registry: Registry, level: Level, category_mask: int, *, field: str = "level"
 ) -> None:
-    """Refuse with Refused, a PermissionDenied (who), or ValidationError (what, on `field`: the level typed,
-    or the registry chosen for a receipt), from the policy's reason."""
+    """Refuse with Refused, a PermissionDenied (who), or ValidationError (what, on `field`: the
+    level typed, or the registry chosen for a receipt), from the policy's reason."""
     policy = active_policy()
     today = timezone.localdate()
     lowest = min(policy.levels)
@@ -723,9 +723,8 @@ def _add_version(
 
 
 def add_version(actor: Person, document_public_id: str, upload: Upload) -> Version:
-    document = get_document_for(
-        actor, document_public_id, Action.ADD_VERSION
-    )  # 404 before anything else: no existence leak
+    # 404 before anything else: no existence leak.
+    document = get_document_for(actor, document_public_id, Action.ADD_VERSION)
     require(actor, Action.ADD_VERSION, document)
     media_type, warning = _inspect_upload(upload)
     blob = storage.get_store().put(upload.stream, max_bytes=settings.REGISTRUM_MAX_UPLOAD_BYTES)
