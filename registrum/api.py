@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer
 
 from registrum.accounts.services import person_for_token
+from registrum.audit.refusals import Unseen, record_refusal
 from registrum.httpkit import too_large_response
 from registrum.records.api import router as records_router
 from registrum.records.registration import InvalidRegistration
@@ -37,13 +38,21 @@ api = NinjaAPI(
 api.add_router("/", records_router)
 
 
+def _operation(request: HttpRequest) -> str:
+    return f"{request.method} {request.path}"[:200]
+
+
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, Unseen):
+        record_refusal(request.user, exc, where=_operation(request))
     return api.create_response(request, {"detail": "Not found."}, status=404)
 
 
 @api.exception_handler(PermissionDenied)
-def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    """The refusal is written to the audit trail after the refused transaction rolled back."""
+    record_refusal(request.user, exc, where=_operation(request))
     return api.create_response(request, {"detail": str(exc) or "Permission denied."}, status=403)
 
 

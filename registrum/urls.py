@@ -18,11 +18,17 @@ def _public(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLRe
 
 api_patterns, api_app, api_namespace = api.urls
 
+# Refusals (403, and 404 for what may not be read) are written to the audit trail here, once
+# for every page; the API has its own exception handlers that do the same.
+handler403 = "registrum.web.errors.refused"
+handler404 = "registrum.web.errors.not_found"
+
 urlpatterns = [
     path("", include("registrum.web.urls")),
     path("register/", include("registrum.records.urls")),
     path("accounts/", include("registrum.accounts.urls")),
     path("organisation/", include("registrum.org.urls")),
+    path("audit/", include("registrum.audit.urls")),
     # The language switch is on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", include((_public(list(api_patterns)), api_app), namespace=api_namespace)),

@@ -6,7 +6,9 @@ queryset filter built from the helpers below (`clearance_ceiling`, `admissible_c
 """
 
 from registrum.policy.decision import (
+    AUDIT_TRAIL,
     Action,
+    AuditTrailTarget,
     Decision,
     PersonTarget,
     RegistryTarget,
@@ -27,8 +29,10 @@ from registrum.policy.model import (
 )
 
 __all__ = [
+    "AUDIT_TRAIL",
     "NATO",
     "Action",
+    "AuditTrailTarget",
     "Category",
     "Decision",
     "Level",

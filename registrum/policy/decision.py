@@ -35,6 +35,9 @@ class Action(Enum):
     VOID = "void"
     ADMINISTER = "administer"
     ISSUE_TOKEN = "issue_token"
+    # The audit trail as a whole (the auditor's pages), or one document's full history: who
+    # else read, downloaded or was granted it.
+    READ_AUDIT = "read_audit"
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,14 @@ class PersonTarget:
     active: bool
 
 
-Target = Resource | RegistryTarget | PersonTarget
+@dataclass(frozen=True)
+class AuditTrailTarget:
+    """The audit trail as a whole: what the auditor's pages and exports read."""
+
+
+AUDIT_TRAIL = AuditTrailTarget()
+
+Target = Resource | RegistryTarget | PersonTarget | AuditTrailTarget
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, do not translate"
@@ -261,6 +271,29 @@ def _issue_token(subject: Subject, target: PersonTarget) -> Decision:
     return Decision(True, N_("own token"))
 
 
+def _read_audit_trail(subject: Subject) -> Decision:
+    """Auditors read the trail; nobody else does (administrators included: separation of
+    duties). Documents above an auditor's clearance appear in it without their details."""
+    if not subject.active:
+        return Decision(False, N_("account is not active"))
+    if AUDITOR not in subject.roles:
+        return Decision(False, N_("only auditors read the audit trail"))
+    return Decision(True, N_("auditor"))
+
+
+def _document_history(policy: Policy, subject: Subject, resource: Resource, today: date) -> Decision:
+    """A document's whole history (who else read, downloaded, was granted it) is for the staff
+    of a registry holding it and for auditors, among those who may read the document."""
+    read = _read(policy, subject, resource, today)
+    if not read:
+        return read
+    if AUDITOR in subject.roles:
+        return Decision(True, N_("auditor"))
+    if subject.roles & REGISTERING_ROLES and subject.registries & resource.holding_registries:
+        return Decision(True, N_("staff of a holding registry"))
+    return Decision(False, N_("only staff of a registry holding the document and auditors see who else had it"))
+
+
 _DocumentRule = Callable[[Policy, Subject, Resource, date], Decision]
 _DOCUMENT_RULES: dict[Action, _DocumentRule] = {
     Action.READ: _read,
@@ -269,6 +302,7 @@ _DOCUMENT_RULES: dict[Action, _DocumentRule] = {
     Action.REVOKE: _holding_staff,
     Action.CORRECT: _registration_staff,
     Action.VOID: _registration_staff,
+    Action.READ_AUDIT: _document_history,
 }
 
 
@@ -282,4 +316,6 @@ def may(policy: Policy, subject: Subject, action: Action, target: Target, today:
         return _issue_token(subject, target)
     if action is Action.ADMINISTER:
         return _administer(subject)
+    if isinstance(target, AuditTrailTarget) and action is Action.READ_AUDIT:
+        return _read_audit_trail(subject)
     return _refuse(N_("no rule for %(action)s on this target"), action=action.value)

@@ -17,7 +17,7 @@ from pydantic import field_validator
 
 from registrum.org.models import Registry
 from registrum.org.requests import PersonRequest
-from registrum.policy import Level, active_policy
+from registrum.policy import Action, Level, active_policy
 from registrum.records import services
 from registrum.records.listing import CappedPaginator, RegisterFilters, register_for
 from registrum.records.models import Access, AccessReason, Document, File, Registration, Version
@@ -250,12 +250,17 @@ def registration_out(registration: Registration) -> dict[str, object]:
 
 def document_detail_out(person: Any, document: Document) -> dict[str, object]:
     rows = list(document.access_rows.select_related("unit", "person", "registry").order_by("granted_at", "id"))
+    complete = bool(services.decide(person, Action.READ_AUDIT, document))
     return {
         **document_out(document),
         "registrations": [summary_out(r) for r in services.registrations_of(person, document)],
         "action": [r.grantee_label for r in rows if r.reason == AccessReason.ACTION],
         "info": [r.grantee_label for r in rows if r.reason == AccessReason.INFO],
-        "granted_to": [r.grantee_label for r in rows if r.reason == AccessReason.GRANT],
+        # Who else was granted it is for holding-registry staff and auditors (as on the page);
+        # anyone else sees their own grant only.
+        "granted_to": [
+            r.grantee_label for r in rows if r.reason == AccessReason.GRANT and (complete or r.person_id == person.pk)
+        ],
         "versions": list(document.versions.all()),
     }
 

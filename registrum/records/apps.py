@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RecordsConfig(AppConfig):
     name = "registrum.records"
     label = "records"
+
+    def ready(self) -> None:
+        from registrum.records import auditing
+
+        auditing.register()

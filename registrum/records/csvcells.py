@@ -1,24 +1,6 @@
-"""Spreadsheet formula injection: OWASP's rule for CSV cells, and its exact inverse.
+"""Spreadsheet formula injection: the rule lives on the ground floor (`registrum.csvcells`), where
+every export (the register's, the audit trail's) finds it."""
 
-A cell beginning with =, +, -, @, a tab or a carriage return is run as a formula by spreadsheet
-programs. Exports prefix such a cell with a single quote; imports remove that quote again, so an
-export imports back unchanged. A value that itself begins with quotes before such a character
-gets one more quote, so the round trip is exact for every value.
-"""
-
-from __future__ import annotations
-
-import re
+from registrum.csvcells import neutralise, restore
 
 __all__ = ["neutralise", "restore"]
-
-_ESCAPED = re.compile(r"^'*[=+\-@\t\r]")
-_UNESCAPE = re.compile(r"^'+[=+\-@\t\r]")
-
-
-def neutralise(value: str) -> str:
-    return f"'{value}" if _ESCAPED.match(value) else value
-
-
-def restore(value: str) -> str:
-    return value[1:] if _UNESCAPE.match(value) else value

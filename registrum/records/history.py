@@ -8,7 +8,25 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from registrum.audit.events import EventType
+from registrum.audit.reading import describe
 from registrum.records.models import Direction, Document, Registration
+
+__all__ = ["DOCUMENT_EVENTS", "RENDERERS", "describe"]
+
+# What happened to the document itself: every reader of the document sees these in its history.
+# Everything else about it (who read, downloaded or was granted it, who was refused) is for the
+# staff of a registry holding it and for auditors; a kind added later is theirs until it is
+# listed here.
+DOCUMENT_EVENTS = frozenset(
+    {
+        EventType.DOCUMENT_REGISTERED,
+        EventType.RECEIPT_REGISTERED,
+        EventType.REGISTRATION_CORRECTED,
+        EventType.REGISTRATION_VOIDED,
+        EventType.VERSION_ADDED,
+    }
+)
 
 
 def _direction(code: object) -> str:
@@ -33,7 +51,16 @@ def _fields(names: object) -> str:
     return ", ".join(sorted(_field_label(str(name)) for name in names))  # type: ignore[attr-defined]
 
 
-_RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
+def _exported(d: dict[str, Any]) -> str:
+    filters = ", ".join(f"{name}={value}" for name, value in sorted(d.get("filters", {}).items())) or _("none")
+    return _("%(count)s registrations exported as %(format)s (filters: %(filters)s)") % {
+        "count": d["count"],
+        "format": d.get("format", "csv"),
+        "filters": filters,
+    }
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "records.document_registered": lambda d: (
         _("Registered in %(registry)s as %(number)s (%(direction)s)")
         % {"registry": d["registry"], "number": d["number"], "direction": _direction(d["direction"])}
@@ -51,18 +78,7 @@ _RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
         _("Version %(version)s added (%(filename)s)") % {"version": d["version"], "filename": d["filename"]}
     ),
     "records.version_downloaded": lambda d: _("Version %(version)s downloaded") % {"version": d["version"]},
+    "records.register_exported": _exported,
     "records.access_granted": lambda d: _("Need-to-know granted to %(grantee)s") % {"grantee": d["grantee"]},
     "records.access_revoked": lambda d: _("Need-to-know of %(grantee)s revoked") % {"grantee": d["grantee"]},
 }
-
-
-def describe(event: Any) -> str:
-    """One history line in the active language; an event this version cannot render shows its
-    stored summary rather than nothing."""
-    render = _RENDERERS.get(event.event)
-    if render is None or not isinstance(event.data, dict):
-        return str(event.summary)
-    try:
-        return render(event.data)
-    except (KeyError, TypeError, ValueError):
-        return str(event.summary)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from registrum import audit, storage
 from registrum.audit.events import EventType
+from registrum.audit.refusals import Refused, Unseen
 from registrum.org.models import Person, Registry, Unit
 from registrum.policy import (
     Action,
@@ -31,6 +32,7 @@ from registrum.policy import (
 )
 from registrum.policy.decision import REGISTERING_ROLES
 from registrum.records import content as content_types
+from registrum.records.history import DOCUMENT_EVENTS
 from registrum.records.models import (
     Access,
     AccessReason,
@@ -109,15 +111,22 @@ class Upload:
 # Reading -----------------------------------------------------------------------------------
 
 
-def get_document_for(person: Person | Any, public_id: str) -> Document:
-    """The one way to fetch a document: missing and not-allowed are the same 404."""
+def get_document_for(person: Person | Any, public_id: str, action: Action = Action.READ) -> Document:
+    """The one way to fetch a document: missing and not-allowed are the same 404. Not-allowed
+    also carries the policy's reason, for the audit trail (the reader sees only the 404)."""
     document = Document.objects.visible_to(person).filter(public_id=str(public_id)).first()
     if document is None:
-        raise Http404("no such document")
+        raise _unseen(person, Document.objects.filter(public_id=str(public_id)).first(), action, "no such document")
     return document
 
 
-def get_registration_for(person: Person | Any, public_id: str) -> Registration:
+def _unseen(person: Person | Any, document: Document | None, action: Action, message: str) -> Http404:
+    if document is None or not getattr(person, "is_authenticated", False):
+        return Http404(message)
+    return Unseen(person, action.value, decide(person, Action.READ, document), document, message=message)
+
+
+def get_registration_for(person: Person | Any, public_id: str, action: Action = Action.READ) -> Registration:
     """A registration the person may see (its document is visible), else the same 404."""
     registration = (
         Registration.objects.visible_to(person)
@@ -126,7 +135,8 @@ def get_registration_for(person: Person | Any, public_id: str) -> Registration:
         .first()
     )
     if registration is None:
-        raise Http404("no such registration")
+        hidden = Registration.objects.filter(public_id=str(public_id)).select_related("document").first()
+        raise _unseen(person, hidden.document if hidden else None, action, "no such registration")
     return registration
 
 
@@ -218,9 +228,10 @@ def may_read(person: Person, document: Document) -> Decision:
 
 
 def require(person: Person, action: Action, document: Document, registration: Registration | None = None) -> None:
+    """Refuse with the policy's reason; the face that answers 403 records the refusal."""
     decision = decide(person, action, document, registration)
     if not decision:
-        raise PermissionDenied(decision.render(_))
+        raise Refused(person, action.value, decision, document)
 
 
 def get_version_for(person: Person | Any, document_public_id: str, number: int) -> Version:
@@ -245,8 +256,8 @@ def registries_for(person: Person) -> list[Registry]:
 def check_may_enter(
     actor: Person, registry: Registry, level: Level, category_mask: int, *, field: str = "level"
 ) -> None:
-    """Refuse with PermissionDenied (who) or ValidationError (what, on `field`: the level typed,
-    or the registry chosen for a receipt), from the policy's reason."""
+    """Refuse with Refused, a PermissionDenied (who), or ValidationError (what, on `field`: the
+    level typed, or the registry chosen for a receipt), from the policy's reason."""
     policy = active_policy()
     today = timezone.localdate()
     lowest = min(policy.levels)
@@ -258,7 +269,7 @@ def check_may_enter(
         today,
     )
     if not who:
-        raise PermissionDenied(f"{registry.code}: {who.render(_)}")
+        raise Refused(actor, Action.REGISTER.value, who, registry, context=registry.code)
     what = may(
         policy,
         actor.subject(),
@@ -535,7 +546,7 @@ def register_receipt(
     if problems:
         raise ValidationError(problems)
     with transaction.atomic(durable=True):
-        document = get_document_for(actor, document_public_id)
+        document = get_document_for(actor, document_public_id, Action.REGISTER_RECEIPT)
         check_may_enter(actor, registry, Level(document.level), document.category_mask, field="registry")
         if direction not in ("IN", "OUT", "INT"):
             raise ValidationError(
@@ -594,7 +605,7 @@ def correct_registration(actor: Person, registration_public_id: str, changes: Ma
             ]
         )
     with transaction.atomic(durable=True):
-        registration = get_registration_for(actor, registration_public_id)
+        registration = get_registration_for(actor, registration_public_id, Action.CORRECT)
         document = Document.objects.select_for_update().get(pk=registration.document_id)
         registration = (
             Registration.objects.select_for_update(of=("self",))
@@ -641,7 +652,7 @@ def void_registration(actor: Person, registration_public_id: str, reason: str) -
     if len(reason) > 300:
         raise ValidationError({"reason": _("is longer than %(limit)d characters") % {"limit": 300}})
     with transaction.atomic(durable=True):
-        registration = get_registration_for(actor, registration_public_id)
+        registration = get_registration_for(actor, registration_public_id, Action.VOID)
         registration = (
             Registration.objects.select_for_update(of=("self",)).select_related("registry").get(pk=registration.pk)
         )
@@ -712,7 +723,8 @@ def _add_version(
 
 
 def add_version(actor: Person, document_public_id: str, upload: Upload) -> Version:
-    document = get_document_for(actor, document_public_id)  # 404 before anything else: no existence leak
+    # 404 before anything else: no existence leak.
+    document = get_document_for(actor, document_public_id, Action.ADD_VERSION)
     require(actor, Action.ADD_VERSION, document)
     media_type, warning = _inspect_upload(upload)
     blob = storage.get_store().put(upload.stream, max_bytes=settings.REGISTRUM_MAX_UPLOAD_BYTES)
@@ -775,7 +787,7 @@ def grant_access(
     named with the policy's reason, so the granter knows."""
     grantee = _grantee_kwargs(person, unit, registry)
     with transaction.atomic(durable=True):
-        document = get_document_for(actor, document_public_id)
+        document = get_document_for(actor, document_public_id, Action.GRANT)
         require(actor, Action.GRANT, document)
         now = timezone.now()
         row, created = Access.objects.get_or_create(
@@ -818,7 +830,7 @@ def revoke_access(
     if reason == AccessReason.REGISTRY:
         raise ValidationError({"reason": _("a holding registry's need-to-know ends only with its registration")})
     with transaction.atomic(durable=True):
-        document = get_document_for(actor, document_public_id)
+        document = get_document_for(actor, document_public_id, Action.REVOKE)
         require(actor, Action.REVOKE, document)
         row = (
             Access.objects.select_for_update()
@@ -884,5 +896,18 @@ def find_grantee(code: str) -> dict[str, Any]:
     )
 
 
-def history_for(person: Person, document_public_id: str) -> Any:
-    return audit.history_of(get_document_for(person, document_public_id))
+@dataclass(frozen=True)
+class History:
+    events: list[Any]
+    # Whether the events include who else read, downloaded or was granted the document.
+    complete: bool
+
+
+def history_for(person: Person, document: Document) -> History:
+    """A document's history as the reader may see it: what happened to the document for every
+    reader; who else had it (downloads, grants, refusals) for holding-registry staff and auditors."""
+    complete = bool(decide(person, Action.READ_AUDIT, document))
+    events = audit.history_of(document)
+    if not complete:
+        events = events.filter(event__in=DOCUMENT_EVENTS)
+    return History(list(events), complete)

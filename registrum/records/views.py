@@ -80,8 +80,8 @@ def document_detail(request: PersonRequest, public_id: str) -> HttpResponse:
     decisions = services.page_decisions(person, document, registrations)
     for registration in registrations:
         registration.may_correct = decisions.correctable[registration.pk]  # type: ignore[attr-defined]
-    history = list(services.history_for(person, public_id))
-    for event in history:
+    history = services.history_for(person, document)
+    for event in history.events:
         event.description = describe(event)
     return render(
         request,
@@ -92,10 +92,13 @@ def document_detail(request: PersonRequest, public_id: str) -> HttpResponse:
             "page_level": document.level,
             "action_addressees": [r.grantee_label for r in rows[AccessReason.ACTION]],
             "info_addressees": [r.grantee_label for r in rows[AccessReason.INFO]],
-            "grants": rows[AccessReason.GRANT],
+            # Who else was granted it is, like the rest of its access history, for the staff of a
+            # holding registry and auditors; anyone else sees their own grant only.
+            "grants": [g for g in rows[AccessReason.GRANT] if history.complete or g.person_id == person.pk],
+            "complete_history": history.complete,
             "may_grant": decisions.may_grant,
             "versions": document.versions.select_related("uploaded_by"),
-            "history": history,
+            "history": history.events,
             "may_add_version": decisions.may_add_version,
             "categories": active_policy().category_codes(document.category_mask),
         },
@@ -233,9 +236,7 @@ def correct(request: PersonRequest, public_id: str) -> HttpResponse:
     person = request.user
     registration = services.get_registration_for(person, public_id)
     document = registration.document
-    decision = services.decide(person, Action.CORRECT, document, registration)
-    if not decision:
-        raise PermissionDenied(decision.render(_))
+    services.require(person, Action.CORRECT, document, registration)
     values = registration_values(registration, document)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":

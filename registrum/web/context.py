@@ -6,11 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from registrum.audit.reading import may_read_trail
 from registrum.records import services as records
 
 
 def menu(request: HttpRequest) -> dict[str, Any]:
     person = getattr(request, "user", None)
     if person is None or not person.is_authenticated:
-        return {"menu": {"register": False}}
-    return {"menu": {"register": bool(records.registries_for(person))}}
+        return {"menu": {"register": False, "audit": False}}
+    return {"menu": {"register": bool(records.registries_for(person)), "audit": bool(may_read_trail(person))}}

@@ -19,7 +19,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -31,10 +31,12 @@ from django.utils import timezone
 
 from registrum.accounts.models import ApiToken
 from registrum.accounts.services import PREFIX_LENGTH, issue_token
+from registrum.audit.events import EventType
+from registrum.audit.models import AuditEvent
 from registrum.org import services as org
 from registrum.org.models import Person, Registry, Role
 from registrum.org.services import SYSTEM
-from registrum.policy import Action, Level, RegistryTarget, active_policy, may
+from registrum.policy import AUDIT_TRAIL, Action, Level, RegistryTarget, active_policy, may
 from registrum.records import services
 from registrum.records.models import Access, AccessReason, Document, Registration, Version
 from tests.conftest import PASSWORD, World, make_person
@@ -323,15 +325,20 @@ class Route:
     key: str  # a URL name, or "METHOD /api/v1/path" for an API operation (as in OpenAPI)
     probes: Callable[[Ctx], Iterator[Probe]]
     public: bool = False
+    # The documents whose title, reference and numbers its answers must not show, when not
+    # those the persona may not read (the audit trail's: those above the persona's clearance).
+    hidden: Callable[[Ctx], list[Document]] | None = None
 
 
 ROUTES: dict[str, Route] = {}
 
 
-def route(key: str, *, public: bool = False) -> Callable[[Callable[[Ctx], Iterator[Probe]]], Any]:
+def route(
+    key: str, *, public: bool = False, hidden: Callable[[Ctx], list[Document]] | None = None
+) -> Callable[[Callable[[Ctx], Iterator[Probe]]], Any]:
     def register(probes: Callable[[Ctx], Iterator[Probe]]) -> Callable[[Ctx], Iterator[Probe]]:
         assert key not in ROUTES, key
-        ROUTES[key] = Route(key, probes, public)
+        ROUTES[key] = Route(key, probes, public, hidden)
         return probes
 
     return register
@@ -548,6 +555,74 @@ def _void_page(ctx: Ctx) -> Iterator[Probe]:
             expected,
             data={"reason": "entered twice"},
             done=_voided(registration),
+        )
+
+
+# The audit trail: for auditors only (as the policy says). It shows the events of every
+# document, need-to-know waived, but a document above the auditor's clearance (or briefings, or
+# releasability) without its title, reference or numbers.
+
+
+def _reads_trail(ctx: Ctx) -> bool:
+    return ctx.person is not None and bool(
+        may(active_policy(), ctx.person.subject(), Action.READ_AUDIT, AUDIT_TRAIL, timezone.localdate())
+    )
+
+
+def _above_clearance(ctx: Ctx) -> list[Document]:
+    """The documents an auditor is not cleared, briefed or releasable for (need-to-know aside);
+    for anyone else, those they may not read."""
+    documents = [r.document for r in ctx.site.base.values()]
+    if not _reads_trail(ctx):
+        return [d for d in documents if not ctx.can(Action.READ, d)]
+    assert ctx.person is not None
+    policy, subject, today = active_policy(), ctx.person.subject(), timezone.localdate()
+    return [
+        d
+        for d in documents
+        if not may(
+            policy, subject, Action.READ, replace(services.resource_for(ctx.person, d), need_to_know=True), today
+        )
+    ]
+
+
+def _exported_by(person: Person | None, filters: dict[str, str]) -> Callable[[], bool]:
+    def done() -> bool:
+        return AuditEvent.objects.filter(
+            event=EventType.AUDIT_EXPORTED, actor=person, data={"filters": filters}
+        ).exists()
+
+    return done
+
+
+@route("audit:list", hidden=_above_clearance)
+def _audit_list(ctx: Ctx) -> Iterator[Probe]:
+    url = reverse("audit:list")
+    expected = 200 if _reads_trail(ctx) else 403
+    yield Probe("GET", url, expected)
+    yield Probe("GET", url + "?q=Operation", expected)
+    yield Probe("GET", url + "?event=records.document_registered&actor=clerk", expected)
+    for key in SPECS:
+        registration = ctx.site.base[key]
+        for text in (registration.number, registration.document.public_id, SPECS[key].reference):
+            yield Probe("GET", f"{url}?q={text}", expected, echo=text.encode())
+            yield Probe("GET", f"{url}?target={text}", expected, echo=text.encode())
+
+
+@route("audit:export", hidden=_above_clearance)
+def _audit_export(ctx: Ctx) -> Iterator[Probe]:
+    url = reverse("audit:export")
+    expected = 200 if _reads_trail(ctx) else 403
+    yield Probe("GET", url, expected, done=_exported_by(ctx.person, {}))
+    yield Probe("GET", url + "?q=Operation", expected, done=_exported_by(ctx.person, {"q": "Operation"}))
+    for key in ("ns", "cts"):
+        number = ctx.site.base[key].number
+        yield Probe(
+            "GET",
+            f"{url}?target={number}",
+            expected,
+            done=_exported_by(ctx.person, {"target": number}),
+            echo=number.encode(),  # the page's language switch returns to the address asked for
         )
 
 
@@ -901,6 +976,15 @@ def _snapshot(site: Site) -> dict[str, Any]:
     return out
 
 
+def _needles(documents: list[Document]) -> list[bytes]:
+    """What must not appear of these documents: subject, reference, registration numbers."""
+    needles = [text.encode() for d in documents for text in (d.subject, d.originator_reference)]
+    needles += [
+        n.encode() for n in Registration.objects.filter(document__in=documents).values_list("number", flat=True)
+    ]
+    return needles
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_url_as_every_persona(site: Site, persona: str) -> None:
     sender = site.people.get(persona)
@@ -912,17 +996,15 @@ def test_every_url_as_every_persona(site: Site, persona: str) -> None:
     person = None if persona == "deactivated" else sender
     ctx = Ctx(site, persona, person, token, sender=sender)
     forbidden = [r.document for r in site.base.values() if not ctx.can(Action.READ, r.document)]
-    needles = [text.encode() for d in forbidden for text in (d.subject, d.originator_reference)]
-    needles += [
-        n.encode() for n in Registration.objects.filter(document__in=forbidden).values_list("number", flat=True)
-    ]
-    if persona != "clerk":
-        needles.append(b"VICTIM-TOKEN-NAME")  # another person's token, by its name
+    # Another person's token, by its name.
+    token_needles = [b"VICTIM-TOKEN-NAME"] if persona != "clerk" else []
+    needles = _needles(forbidden) + token_needles
     before = _snapshot(site)
     failures: list[str] = []
     count = 0
     statuses: Counter[int] = Counter()
     for r in ROUTES.values():
+        route_needles = needles if r.hidden is None else _needles(r.hidden(ctx)) + token_needles
         for probe in r.probes(ctx):
             expected = probe.expected
             anonymous_refused = person is None and not r.public
@@ -945,7 +1027,7 @@ def test_every_url_as_every_persona(site: Site, persona: str) -> None:
             searched = body.replace(probe.echo, b"") if probe.echo else body
             failures += [
                 f"{where}: LEAK of {needle!r} (status {response.status_code})"
-                for needle in needles
+                for needle in route_needles
                 if needle in searched
             ]
     assert _snapshot(site) == before, "a refused request changed a shared document"

@@ -21,6 +21,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registrum.accounts.services import issue_token
+from registrum.audit.events import EventType
+from registrum.audit.models import AuditEvent
 from registrum.org.models import Person, Role
 from registrum.policy import Level
 from registrum.records import services
@@ -201,3 +203,32 @@ def test_document_detail_does_not_grow_with_registrations(site: Site, django_ass
 
     problems = _measure(site, {"document detail": _detail}, grow, django_assert_max_num_queries)
     assert not problems, "\n".join(problems)
+
+
+def test_the_audit_list_does_not_grow_with_the_events(site: Site, django_assert_max_num_queries: Any) -> None:
+    """The auditor's page, unfiltered and filtered, at 5 and 60 events of documents within and
+    above the auditor's clearance: no more queries with more events (the withheld details and
+    the targets' names are read for the whole page at once, one query per kind of target)."""
+    w = site.world
+    auditor = make_person("auditor", "DNK", w.hq, Level.NS, (), (Role.AUDITOR,))
+    urls = ("/audit/", "/audit/?actor=clerk", "/audit/?q=registered", f"/audit/?event={EventType.ACCESS_GRANTED.value}")
+    client = Client()
+    client.force_login(auditor)
+    counts: dict[str, list[int]] = {}
+    for n in (SMALL, LARGE):
+        while AuditEvent.objects.filter(event=EventType.ACCESS_GRANTED).count() < n:
+            site.rows += 1
+            level = Level.CTS if site.rows % 2 else Level.NS
+            registration = w.register(level=level, subject="Audited", action_units=[w.eso])
+            services.grant_access(w.clerk, registration.document.public_id, person=w.outsider)
+        for url in urls:
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 200 and len(response.context["lines"]) > 0, url
+            counts.setdefault(url, []).append(len(queries.captured_queries))
+    problems = [f"{url}: {small} queries, then {large}" for url, (small, large) in counts.items() if large > small]
+    print(counts)
+    assert not problems, "\n".join(problems)
+    with django_assert_max_num_queries(counts["/audit/"][0] + MARGIN):
+        client.get("/audit/")
