@@ -395,6 +395,12 @@ def _home(ctx: Ctx) -> Iterator[Probe]:
     yield Probe("GET", "/", 200)
 
 
+@route("web:levels_css", public=True)
+def _levels_css(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("web:levels_css"), 200)
+    yield Probe("POST", reverse("web:levels_css"), 405)
+
+
 @route("records:list")
 def _list(ctx: Ctx) -> Iterator[Probe]:
     url = reverse("records:list")
