@@ -7,6 +7,7 @@ queryset filter built from the helpers below (`clearance_ceiling`, `admissible_c
 
 from registrum.policy.decision import (
     Action,
+    ClearanceTarget,
     Decision,
     PersonTarget,
     RegistryTarget,
@@ -17,6 +18,7 @@ from registrum.policy.decision import (
     may,
     may_classify,
     may_hold,
+    needs_second_person,
 )
 from registrum.policy.model import (
     NATO,
@@ -30,6 +32,7 @@ __all__ = [
     "NATO",
     "Action",
     "Category",
+    "ClearanceTarget",
     "Decision",
     "Level",
     "PersonTarget",
@@ -43,4 +46,5 @@ __all__ = [
     "may",
     "may_classify",
     "may_hold",
+    "needs_second_person",
 ]
