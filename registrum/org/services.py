@@ -10,6 +10,7 @@ from typing import Any, Final
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -94,6 +95,7 @@ def check_numbering_pattern(pattern: str) -> str:
     import string
 
     usage = "use {registry}, {year}, {seq} (e.g. {seq:06d}) and optionally {direction}"
+    pattern = _text(Registry, "numbering_pattern", pattern, required=True)
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
         sample = pattern.format(registry="REG", year=2026, seq=1, direction="IN")
@@ -115,7 +117,11 @@ def check_numbering_pattern(pattern: str) -> str:
 @transaction.atomic
 def create_unit(actor: Actor, *, code: str, name: str, kind: str = UnitKind.BRANCH, parent: Unit | None = None) -> Unit:
     _require_administrator(actor)
-    if Unit.objects.filter(code=code).exists():
+    code = _text(Unit, "code", code, required=True)
+    name = _text(Unit, "name", name, required=True)
+    if kind not in UnitKind.values:
+        raise ValidationError({"kind": f"unknown kind {kind!r} (known: {', '.join(UnitKind.values)})"})
+    if Unit.objects.filter(code__iexact=code).exists():
         raise ValidationError({"code": f"a unit with code {code!r} already exists"})
     unit = Unit.objects.create(code=code, name=name, kind=kind, parent=parent, path="")
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
@@ -142,7 +148,7 @@ def _nation(nationality: str) -> str:
 def _check_email(email: str) -> str:
     from django.core.validators import validate_email
 
-    email = email.strip()
+    email = _text(Person, "email", email)
     if email:
         try:
             validate_email(email)
@@ -153,10 +159,22 @@ def _check_email(email: str) -> str:
     return email
 
 
-def _required(field: str, value: str) -> str:
+def _text(model: type[Model], name: str, value: str, *, required: bool = False) -> str:
+    """A text field as stored: trimmed, present if required, within the column's length (PostgreSQL
+    refuses a longer one) and the field's own validators, storable (no NUL, no lone surrogate)."""
     value = value.strip()
-    if not value:
-        raise ValidationError({field: gettext("this field is required")})
+    if required and not value:
+        raise ValidationError({name: gettext("this field is required")})
+    if "\x00" in value:
+        raise ValidationError({name: gettext("contains a NUL character")})
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError({name: gettext("contains an invalid character (a lone surrogate)")}) from None
+    try:
+        model._meta.get_field(name).run_validators(value)  # type: ignore[union-attr]
+    except ValidationError as exc:
+        raise ValidationError({name: exc.messages}) from None
     return value
 
 
@@ -178,18 +196,18 @@ def create_person(
     roles: Iterable[Role] = (),
 ) -> Person:
     _require_administrator(actor)
-    username = _required("username", username)
+    username = _text(Person, "username", username, required=True)
     nation = _nation(nationality)
     if Person.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": f"the username {username!r} is taken"})
     person = Person(
         username=username,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
+        first_name=_text(Person, "first_name", first_name),
+        last_name=_text(Person, "last_name", last_name),
         nationality=nation,
         unit=unit,
         email=_check_email(email),
-        position=position.strip(),
+        position=_text(Person, "position", position),
     )
     if password:
         _check_password(password, person)
@@ -227,7 +245,7 @@ def change_person(actor: Actor, person: Person, **changes: Any) -> Person:
         changes["email"] = _check_email(changes["email"])
     for name in ("first_name", "last_name", "position"):
         if name in changes:
-            changes[name] = changes[name].strip()
+            changes[name] = _text(Person, name, changes[name])
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for name, value in changes.items():
@@ -556,12 +574,12 @@ def change_unit(
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     before = {"code": unit.code, "name": unit.name, "kind": unit.kind}
     if code is not None:
-        code = _required("code", code)
+        code = _text(Unit, "code", code, required=True)
         if Unit.objects.filter(code__iexact=code).exclude(pk=unit.pk).exists():
             raise ValidationError({"code": f"a unit with code {code!r} already exists"})
         unit.code = code
     if name is not None:
-        unit.name = _required("name", name)
+        unit.name = _text(Unit, "name", name, required=True)
     if kind is not None:
         if kind not in UnitKind.values:
             raise ValidationError({"kind": f"unknown kind {kind!r} (known: {', '.join(UnitKind.values)})"})
@@ -636,8 +654,12 @@ def create_registry(
     numbering_pattern: str = DEFAULT_NUMBERING_PATTERN,
 ) -> Registry:
     _require_administrator(actor)
+    code = _text(Registry, "code", code, required=True)
+    name = _text(Registry, "name", name, required=True)
     check_numbering_pattern(numbering_pattern)
-    if Registry.objects.filter(code=code).exists():
+    if kind not in RegistryKind.values:
+        raise ValidationError({"kind": f"unknown kind {kind!r} (known: {', '.join(RegistryKind.values)})"})
+    if Registry.objects.filter(code__iexact=code).exists():
         raise ValidationError({"code": f"a registry with code {code!r} already exists"})
     if kind != RegistryKind.CENTRAL and parent is None:
         raise ValidationError({"parent": "a sub-registry or control point needs a parent registry"})
@@ -672,7 +694,7 @@ def change_registry(
     registry = Registry.objects.select_for_update().select_related("parent", "unit").get(pk=registry.pk)
     before = _registry_facts(registry)
     if name is not None:
-        registry.name = _required("name", name)
+        registry.name = _text(Registry, "name", name, required=True)
     if accreditation is not None:
         accreditation = Level(accreditation)
         if registry.parent is not None and accreditation > registry.parent.accreditation:
