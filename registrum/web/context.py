@@ -6,11 +6,21 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from registrum.org import services as org
+from registrum.org.models import Role
+from registrum.policy import Action
 from registrum.records import services as records
 
 
 def menu(request: HttpRequest) -> dict[str, Any]:
     person = getattr(request, "user", None)
     if person is None or not person.is_authenticated:
-        return {"menu": {"register": False}}
-    return {"menu": {"register": bool(records.registries_for(person))}}
+        return {"menu": {"register": False, "administer": False, "clearance_requests": False}}
+    administer = bool(org.decide(person, Action.ADMINISTER))
+    return {
+        "menu": {
+            "register": bool(records.registries_for(person)),
+            "administer": administer,
+            "clearance_requests": administer or (person.is_active and person.has_role(Role.CONTROL_OFFICER)),
+        }
+    }
