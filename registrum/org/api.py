@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -476,7 +476,7 @@ def list_requests(request: PersonRequest) -> list[dict[str, Any]]:
 
 def _decide(request: PersonRequest, request_id: int, confirm: bool, note: str) -> ClearanceRequest:
     if not (services.decide(request.user, Action.ADMINISTER) or request.user.has_role(Role.CONTROL_OFFICER)):
-        raise Http404("no such request")  # its existence is for administrators and control officers
+        raise PermissionDenied(_("only administrators and control officers see clearance requests"))
     try:
         if confirm:
             services.confirm_clearance_request(request.user, request_id, note)
