@@ -38,6 +38,8 @@ class Action(Enum):
     # Administration of one person (PersonTarget) or of a clearance (ClearanceTarget): separation
     # of duties lives in these rules.
     CHANGE_PERSON = "change_person"
+    # What need-to-know and releasability follow: unit, nationality, registry staff membership.
+    CHANGE_AFFILIATION = "change_affiliation"
     DEACTIVATE = "deactivate"
     CHANGE_ROLES = "change_roles"
     CHANGE_CLEARANCE = "change_clearance"
@@ -293,6 +295,9 @@ def _not_self(subject: Subject, target: PersonTarget | ClearanceTarget, template
 
 _SELF_REFUSALS = {
     Action.CHANGE_ROLES: N_("nobody changes their own roles"),
+    Action.CHANGE_AFFILIATION: N_(
+        "nobody changes their own unit, nationality or registry staff membership: each decides what they may read"
+    ),
     Action.DEACTIVATE: N_("nobody deactivates or reactivates their own account"),
     Action.CHANGE_CLEARANCE: N_("nobody changes their own clearance or briefings"),
     Action.CONFIRM_CLEARANCE: N_("nobody confirms their own clearance"),
@@ -390,7 +395,12 @@ def may(policy: Policy, subject: Subject, action: Action, target: Target, today:
         return _enter_in_registry(policy, subject, target, today)
     if isinstance(target, PersonTarget) and action is Action.ISSUE_TOKEN:
         return _issue_token(subject, target)
-    if isinstance(target, PersonTarget) and action in (Action.CHANGE_PERSON, Action.DEACTIVATE, Action.CHANGE_ROLES):
+    if isinstance(target, PersonTarget) and action in (
+        Action.CHANGE_PERSON,
+        Action.CHANGE_AFFILIATION,
+        Action.DEACTIVATE,
+        Action.CHANGE_ROLES,
+    ):
         return _administer_person(subject, action, target)
     if isinstance(target, ClearanceTarget) and action is Action.CHANGE_CLEARANCE:
         return _administer_person(subject, action, target)

@@ -81,13 +81,29 @@ def test_nobody_changes_their_own_roles_clearance_or_status_through_the_services
         ),
         lambda: org.withdraw_clearance(admin_officer, admin_officer),
         lambda: org.deactivate_person(admin_officer, admin_officer),
+        # Unit, nationality and registry staff decide what one may read.
+        lambda: org.change_person(admin_officer, admin_officer, unit=world.eso),
+        lambda: org.change_person(admin_officer, admin_officer, nationality="USA"),
+        lambda: org.add_registry_staff(admin_officer, world.registry, admin_officer),
     ):
         with pytest.raises(PermissionDenied, match="nobody"):
             change()
     person = fresh(admin_officer)
     assert sorted(r.role for r in person.roles.all()) == [Role.ADMINISTRATOR, Role.CONTROL_OFFICER]
-    assert (person.clearance.level, person.is_active) == (Level.CTS, True)
-    assert not AuditEvent.objects.filter(event__in=["org.roles_changed", "org.person_deactivated"]).exists()
+    assert (person.clearance.level, person.is_active, person.unit, person.nationality) == (
+        Level.CTS,
+        True,
+        world.hq,
+        "NLD",
+    )
+    assert not world.registry.staff.filter(pk=person.pk).exists()
+    assert not AuditEvent.objects.filter(
+        actor=admin_officer,
+        event__in=["org.roles_changed", "org.person_deactivated", "org.person_changed", "org.registry_staff_added"],
+    ).exists()
+    # Their own name is theirs to correct.
+    org.change_person(admin_officer, admin_officer, position="Security officer", unit=world.hq)
+    assert fresh(admin_officer).position == "Security officer"
 
 
 def test_self_change_is_refused_on_the_pages(client, world):

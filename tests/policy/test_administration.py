@@ -57,6 +57,10 @@ ADMIN = person(ADMIN_ID, "administrator")
     [
         (Action.CHANGE_ROLES, "nobody changes their own roles"),
         (Action.DEACTIVATE, "nobody deactivates or reactivates their own account"),
+        (
+            Action.CHANGE_AFFILIATION,
+            "nobody changes their own unit, nationality or registry staff membership: each decides what they may read",
+        ),
     ],
 )
 def test_an_administrator_cannot_change_their_own_roles_or_status(action, reason):

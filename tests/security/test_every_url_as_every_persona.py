@@ -945,6 +945,15 @@ def _person_edit(ctx: Ctx) -> Iterator[Probe]:
         data=body,
         done=_exists(Person, pk=person.pk, nationality="FRA"),
     )
+    # Their own unit decides what they may read: nobody changes it.
+    me = _self(ctx)
+    own = {"first_name": me.first_name, "last_name": me.last_name, "nationality": me.nationality, "unit": "ESO"}
+    yield Probe(
+        "POST",
+        reverse("org:person_edit", args=[me.username]),
+        _on_person(ctx, Action.CHANGE_AFFILIATION, me, 302),
+        data=own,
+    )
 
 
 @route("org:person_roles")
@@ -1137,6 +1146,13 @@ def _registry_page(ctx: Ctx) -> Iterator[Probe]:
         _admin(ctx, 302),
         data={"remove": "1", "username": person.username},
         done=lambda: not Registry.objects.filter(pk=registry.pk, staff=person).exists(),
+    )
+    me = _self(ctx)
+    yield Probe(
+        "POST",
+        url,
+        _on_person(ctx, Action.CHANGE_AFFILIATION, me, 302),
+        data={"add": "1", "username": me.username},
     )
 
 
@@ -1393,6 +1409,12 @@ def _api_staff_add(ctx: Ctx) -> Iterator[Probe]:
         f"{ORG}/registries/{registry.code}/staff/{person.username}",
         _admin(ctx, 200),
         done=_exists(Registry, pk=registry.pk, staff=person),
+    )
+    me = _self(ctx)
+    yield Probe(
+        "PUT",
+        f"{ORG}/registries/{registry.code}/staff/{me.username}",
+        _on_person(ctx, Action.CHANGE_AFFILIATION, me, 200),
     )
 
 
