@@ -38,6 +38,7 @@ from registrum.policy import (
     Level,
     PersonTarget,
     active_policy,
+    clearance_ceiling,
     may,
     needs_second_person,
 )
@@ -275,9 +276,7 @@ def change_person(actor: Actor, person: Person, **changes: Any) -> Person:
 def set_password(actor: Actor, person: Person, password: str) -> None:
     """An administrator (or the operator) sets another person's password, under the rule."""
     person = _fresh(person)
-    require(actor, Action.CHANGE_PERSON, person_target(person))
-    if _audit_actor(actor) is not None and actor.pk == person.pk:
-        raise PermissionDenied(gettext("change your own password on your account page"))
+    require(actor, Action.SET_PASSWORD, reach_of(person))
     _check_password(password, person)
     person.set_password(password)
     person.save(update_fields=["password"])
@@ -370,6 +369,22 @@ def clearance_target(
         held_briefings=frozenset(held.briefings) if held else frozenset(),
         held_expires=held.expires if held else None,
         requested_by=requested_by,
+    )
+
+
+def reach_of(person: Person) -> ClearanceTarget:
+    """What a person may read now (their valid clearance, its level reduced without the level's own
+    briefing, and their briefings), as a target for decisions about who may act on them."""
+    policy = active_policy()
+    subject = Person.objects.select_related("clearance").get(pk=person.pk).subject()
+    today = timezone.localdate()
+    valid = subject.clearance_expires is not None and subject.clearance_expires >= today
+    return ClearanceTarget(
+        person_id=person.pk,
+        active=person.is_active,
+        level=clearance_ceiling(policy, subject, today),
+        briefings=subject.briefings if valid else frozenset(),
+        expires=subject.clearance_expires or today,
     )
 
 
@@ -470,7 +485,7 @@ def withdraw_clearance(actor: Actor, person: Person) -> None:
 
 def _pending(request_id: int) -> ClearanceRequest:
     request = (
-        ClearanceRequest.objects.select_for_update()
+        ClearanceRequest.objects.select_for_update(of=("self",))
         .select_related("person", "requested_by")
         .filter(pk=request_id)
         .first()
@@ -695,7 +710,7 @@ def change_registry(
     """Rename, re-accredit, renumber or re-home a registry. Accreditation stays within the
     parent's and above every child's; a new numbering pattern applies to the next number."""
     _require_administrator(actor)
-    registry = Registry.objects.select_for_update().select_related("parent", "unit").get(pk=registry.pk)
+    registry = Registry.objects.select_for_update(of=("self",)).select_related("parent", "unit").get(pk=registry.pk)
     before = _registry_facts(registry)
     if name is not None:
         registry.name = _text(Registry, "name", name, required=True)

@@ -138,6 +138,7 @@ def _person_page(request: PersonRequest, person: Person, **forms_: Any) -> HttpR
             **_decisions(
                 roles=services.decide(request.user, Action.CHANGE_ROLES, target),
                 status=services.decide(request.user, Action.DEACTIVATE, target),
+                password=services.decide(request.user, Action.SET_PASSWORD, services.reach_of(person)),
                 clearance=services.decide(
                     request.user,
                     Action.CHANGE_CLEARANCE,

@@ -43,6 +43,8 @@ class Action(Enum):
     DEACTIVATE = "deactivate"
     CHANGE_ROLES = "change_roles"
     CHANGE_CLEARANCE = "change_clearance"
+    # Setting another person's password (ClearanceTarget: what that person holds now).
+    SET_PASSWORD = "set_password"
     CONFIRM_CLEARANCE = "confirm_clearance"
     REJECT_CLEARANCE = "reject_clearance"
 
@@ -366,6 +368,28 @@ def _decide_clearance(
     return Decision(True, N_("a second person, control officer"))
 
 
+def _set_password(policy: Policy, subject: Subject, target: ClearanceTarget, today: date) -> Decision:
+    """Who sets a password can sign in with it: an administrator never sets the password of
+    someone cleared or briefed beyond themselves (they would read above their own clearance)."""
+    allowed = _administer(subject)
+    if not allowed:
+        return allowed
+    if subject.person_id is not None and target.person_id == subject.person_id:
+        return Decision(False, N_("change your own password on your account page"))
+    beyond_level = target.level >= policy.clearance_needed_from and target.level > clearance_ceiling(
+        policy, subject, today
+    )
+    if beyond_level or not target.briefings <= subject.briefings:
+        return Decision(
+            False,
+            N_(
+                "this person is cleared beyond you: they reset their password themselves, or an administrator "
+                "cleared as high sets it"
+            ),
+        )
+    return allowed
+
+
 def _issue_token(subject: Subject, target: PersonTarget) -> Decision:
     if not subject.active:
         return Decision(False, N_("account is not active"))
@@ -404,6 +428,8 @@ def may(policy: Policy, subject: Subject, action: Action, target: Target, today:
         return _administer_person(subject, action, target)
     if isinstance(target, ClearanceTarget) and action is Action.CHANGE_CLEARANCE:
         return _administer_person(subject, action, target)
+    if isinstance(target, ClearanceTarget) and action is Action.SET_PASSWORD:
+        return _set_password(policy, subject, target, today)
     if isinstance(target, ClearanceTarget) and action in (Action.CONFIRM_CLEARANCE, Action.REJECT_CLEARANCE):
         return _decide_clearance(policy, subject, action, target, today)
     if action is Action.ADMINISTER:

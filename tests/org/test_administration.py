@@ -439,7 +439,7 @@ def test_a_password_set_on_any_face_passes_the_rule(client, world, monkeypatch):
     assert response.status_code == 400
     assert {e["field"] for e in response.json()["detail"]} == {"password"}
     response = client.put(
-        "/api/v1/org/people/reader/password",
+        "/api/v1/org/people/nrreader/password",
         {"password": "short"},
         "application/json",
         headers=api(client, world.admin),
@@ -463,8 +463,20 @@ def test_a_password_set_on_any_face_passes_the_rule(client, world, monkeypatch):
             "--password-stdin",
         )
     assert not Person.objects.filter(username="weak").exists()
-    org.set_password(world.admin, world.reader, STRONG)
+    org.set_password(world.admin, world.nr_reader, STRONG)
+    assert fresh(world.nr_reader).check_password(STRONG)
+
+
+def test_an_administrator_never_sets_the_password_of_someone_cleared_beyond_them(world, admin_officer):
+    """Who sets a password can sign in with it, and read what its holder reads."""
+    with pytest.raises(PermissionDenied, match="cleared beyond you"):
+        org.set_password(world.admin, world.reader, STRONG)  # NS, and the administrator holds nothing
+    with pytest.raises(PermissionDenied, match="your own password on your account page"):
+        org.set_password(world.admin, world.admin, STRONG)
+    org.set_password(admin_officer, world.reader, STRONG)  # cleared CTS: reaches NS
     assert fresh(world.reader).check_password(STRONG)
+    # An expired clearance reaches nothing: the administrator may set that password.
+    org.set_password(world.admin, world.expired, STRONG)
 
 
 def test_roles_registries_and_staff_through_the_api(client, world):

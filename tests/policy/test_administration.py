@@ -172,3 +172,14 @@ def test_a_control_officer_confirms_only_what_they_hold_but_may_reject_anything(
         "you do not hold every briefing requested: you cannot confirm them"
     )
     assert may(NATO, officer, Action.REJECT_CLEARANCE, CTS_REQUEST, TODAY)
+
+
+def test_an_administrator_sets_only_the_passwords_of_people_within_their_own_clearance():
+    within = clearance(level=Level.NS)
+    assert may(NATO, person(ADMIN_ID, "administrator", level=Level.NS), Action.SET_PASSWORD, within, TODAY)
+    assert not may(NATO, person(ADMIN_ID, "administrator", level=Level.NC), Action.SET_PASSWORD, within, TODAY)
+    briefed = clearance(level=Level.NS, briefings=("ATOMAL",))
+    refused = may(NATO, person(ADMIN_ID, "administrator", level=Level.CTS), Action.SET_PASSWORD, briefed, TODAY)
+    assert refused.reason.startswith("this person is cleared beyond you")
+    own = may(NATO, ADMIN, Action.SET_PASSWORD, clearance(ADMIN_ID, Level.NR), TODAY)
+    assert own.reason == "change your own password on your account page"
