@@ -432,9 +432,9 @@ def set_clearance(
     second = needs_second_person(active_policy(), recorder, target, timezone.localdate())
     if not second:
         return _apply_clearance(actor, person, level=level, granted=granted, expires=expires, briefings=held)
-    ClearanceRequest.objects.filter(person=person, state=RequestState.PENDING).update(
-        state=RequestState.SUPERSEDED, decided_by=_audit_actor(actor), decided_at=timezone.now()
-    )
+    earlier = ClearanceRequest.objects.filter(person=person, state=RequestState.PENDING)
+    superseded = list(earlier.values_list("pk", flat=True))
+    earlier.update(state=RequestState.SUPERSEDED, decided_by=_audit_actor(actor), decided_at=timezone.now())
     request = ClearanceRequest.objects.create(
         person=person,
         level=level,
@@ -450,7 +450,12 @@ def set_clearance(
         EventType.CLEARANCE_REQUESTED,
         person,
         summary=f"clearance of {person.username} to {level.name} until {expires} awaits a control officer",
-        data={"request": request.pk, "after": _clearance_data(level, expires, held), "why": second.reason},
+        data={
+            "request": request.pk,
+            "after": _clearance_data(level, expires, held),
+            "why": second.reason,
+            "supersedes": superseded,
+        },
     )
     return request
 

@@ -38,7 +38,6 @@ def organisation(request: PersonRequest) -> HttpResponse:
             "units": units,
             "registries": registries,
             "page_level": 0,
-            "may_administer": bool(services.decide(request.user, Action.ADMINISTER)),
         },
     )
 
