@@ -4,6 +4,11 @@
 registering, adding versions, granting and revoking need-to-know, correcting and voiding a
 registration, administering the organisation, issuing API tokens. Services ask it; faces never
 decide. Deny by default: an action without a rule is refused.
+
+Administration separates duties: nobody changes their own roles, clearance, status, unit,
+nationality or registry staff membership; a clearance record that confers COSMIC TOP SECRET, a
+special briefing, or more than its recorder holds waits for a control officer who is neither the
+requester nor the person cleared, and who holds what they confirm (`needs_second_person`).
 """
 
 from __future__ import annotations
