@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -28,6 +28,7 @@ from registrum.org.models import (
     Person,
     Registry,
     RegistryKind,
+    RequestState,
     Role,
     Unit,
     UnitKind,
@@ -296,15 +297,19 @@ def request_out(row: ClearanceRequest) -> dict[str, Any]:
 
 
 def _people() -> QuerySet[Person]:
-    return Person.objects.select_related("unit", "clearance").prefetch_related("roles").order_by("username")
+    """People with everything `person_out` shows, in a fixed number of queries however many."""
+    pending = ClearanceRequest.objects.filter(state=RequestState.PENDING).select_related(
+        "person", "requested_by", "decided_by"
+    )
+    return (
+        Person.objects.select_related("unit", "clearance")
+        .prefetch_related("roles", Prefetch("clearance_requests", queryset=pending, to_attr="pending"))
+        .order_by("username")
+    )
 
 
 def person_out(person: Person) -> dict[str, Any]:
-    pending = (
-        ClearanceRequest.objects.filter(person=person, state="pending")
-        .select_related("person", "requested_by", "decided_by")
-        .first()
-    )
+    pending = next(iter(getattr(person, "pending", [])), None)
     try:
         clearance: Clearance | None = person.clearance
     except Clearance.DoesNotExist:

@@ -615,3 +615,24 @@ def test_the_registrum_command_refuses_them_before_django_runs(tmp_path):
     assert "registrum createsuperuser is refused" in result.stderr
     assert "registrum org" in result.stderr and "--role administrator" in result.stderr
     assert not (tmp_path / "registrum.sqlite3").exists()
+
+
+def test_listing_people_costs_the_same_queries_however_many(client, world, admin_officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = api(client, world.admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/org/people", headers=headers).status_code == 200
+        return len(captured)
+
+    client.get("/api/v1/me", headers=headers)  # the token's first use is recorded once
+    before = queries()
+    for number in range(5):
+        person = make_person(f"more{number}", "DEU", world.ops, Level.NS, (), (Role.READER,))
+        org.set_clearance(admin_officer, person, level=Level.CTS, granted=date.today(), expires=NEXT_YEAR)
+    listed = client.get("/api/v1/org/people", headers=headers).json()
+    assert sum(1 for p in listed if p["pending_request"]) == 5
+    assert queries() == before
