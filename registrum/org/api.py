@@ -33,7 +33,7 @@ from registrum.org.models import (
     Unit,
     UnitKind,
 )
-from registrum.org.requests import PersonRequest
+from registrum.org.requests import PersonRequest, path_key
 from registrum.policy import Action, Level, active_policy
 
 router = Router(tags=["organisation"])
@@ -255,15 +255,15 @@ def _administrator(request: PersonRequest) -> None:
 
 
 def _person(username: str) -> Person:
-    return get_object_or_404(Person, username=username)
+    return get_object_or_404(Person, username=path_key(username))
 
 
 def _unit(code: str) -> Unit:
-    return get_object_or_404(Unit, code__iexact=code)
+    return get_object_or_404(Unit, code__iexact=path_key(code))
 
 
 def _registry(code: str) -> Registry:
-    return get_object_or_404(Registry, code__iexact=code)
+    return get_object_or_404(Registry, code__iexact=path_key(code))
 
 
 def _clearance_out(clearance: Clearance | None) -> dict[str, Any] | None:
@@ -385,7 +385,7 @@ def create_person(request: PersonRequest, payload: PersonIn) -> Status[dict[str,
 @router.get("/people/{username}", response={200: PersonOut, 403: ErrorOut, 404: ErrorOut}, summary="A person")
 def get_person(request: PersonRequest, username: str) -> dict[str, Any]:
     _administrator(request)
-    return person_out(get_object_or_404(_people(), username=username))
+    return person_out(get_object_or_404(_people(), username=path_key(username)))
 
 
 @router.patch("/people/{username}", response={200: PersonOut, **ADMIN}, summary="Change a person's details")

@@ -93,14 +93,20 @@ def _audit_actor(actor: Actor) -> Person | None:
 def check_numbering_pattern(pattern: str) -> str:
     """Refuse a pattern that could give two registrations the same number: it must name the
     registry, the year and the sequence (a number without the year repeats every 1 January)."""
+    import re
     import string
 
     usage = "use {registry}, {year}, {seq} (e.g. {seq:06d}) and optionally {direction}"
     pattern = _text(Registry, "numbering_pattern", pattern, required=True)
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+        fields = [(name, spec or "") for _, name, spec, _ in string.Formatter().parse(pattern) if name is not None]
+        names = {name for name, _ in fields}
+        # A width such as {seq:099999999d} would build a huge number before its length is checked.
+        if any(int(width) > 60 for _, spec in fields for width in re.findall(r"\d+", spec)):
+            raise ValidationError({"numbering_pattern": "the pattern makes numbers longer than 60 characters"})
         sample = pattern.format(registry="REG", year=2026, seq=1, direction="IN")
-    except (KeyError, IndexError, ValueError) as exc:
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError) as exc:
+        # e.g. "{year[0]}" (TypeError) or "{seq.real.x}" (AttributeError): still a bad pattern.
         raise ValidationError({"numbering_pattern": f"invalid pattern {pattern!r}: {usage}"}) from exc
     missing = [name for name in REQUIRED_NUMBERING_FIELDS if name not in names]
     if missing:

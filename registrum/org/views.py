@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from registrum.org import forms, services
 from registrum.org.models import Clearance, ClearanceRequest, Person, Registry, RequestState, Role, Unit
-from registrum.org.requests import PersonRequest
+from registrum.org.requests import PersonRequest, path_key
 from registrum.policy import Action, Decision, Level, active_policy
 
 NBSP = "\u00a0"
@@ -99,7 +99,7 @@ def person_new(request: PersonRequest) -> HttpResponse:
 
 def _person(username: str) -> Person:
     return get_object_or_404(
-        Person.objects.select_related("unit", "clearance").prefetch_related("roles"), username=username
+        Person.objects.select_related("unit", "clearance").prefetch_related("roles"), username=path_key(username)
     )
 
 
@@ -350,7 +350,7 @@ def units(request: PersonRequest) -> HttpResponse:
 def unit_detail(request: PersonRequest, code: str) -> HttpResponse:
     """Rename a unit (POST without `move`) or move it with everything under it (POST `move`)."""
     _administrator(request)
-    unit = get_object_or_404(Unit.objects.select_related("parent"), code=code)
+    unit = get_object_or_404(Unit.objects.select_related("parent"), code=path_key(code))
     form = forms.UnitForm(
         request.POST if request.method == "POST" and "move" not in request.POST else None,
         initial={"code": unit.code, "name": unit.name, "kind": unit.kind},
@@ -427,7 +427,7 @@ def registry_detail(request: PersonRequest, code: str) -> HttpResponse:
         Registry.objects.select_related("parent", "unit").prefetch_related(
             Prefetch("staff", queryset=Person.objects.order_by("username"))
         ),
-        code=code,
+        code=path_key(code),
     )
     staff_post = request.method == "POST" and ("add" in request.POST or "remove" in request.POST)
     change_post = request.method == "POST" and not staff_post

@@ -636,3 +636,25 @@ def test_listing_people_costs_the_same_queries_however_many(client, world, admin
     listed = client.get("/api/v1/org/people", headers=headers).json()
     assert sum(1 for p in listed if p["pending_request"]) == 5
     assert queries() == before
+
+
+@pytest.mark.parametrize(
+    "pattern", ["{registry}/{year[0]}/{seq}", "{registry}/{year}/{seq.real.x}", "{registry}/{year}/{seq:099999999d}"]
+)
+def test_a_hostile_numbering_pattern_is_refused_by_field(pattern):
+    with pytest.raises(ValidationError) as caught:
+        org.check_numbering_pattern(pattern)
+    assert list(caught.value.message_dict) == ["numbering_pattern"]
+
+
+def test_names_no_database_can_hold_are_absent_not_errors(client, world):
+    """A NUL in a URL's username or code (PostgreSQL refuses it even in a query) is a 404."""
+    headers = api(client, world.admin)
+    assert client.get("/api/v1/org/people/a%00b", headers=headers).status_code == 404
+    roles = client.put("/api/v1/org/people/a%00b/roles", {"roles": []}, "application/json", headers=headers)
+    assert roles.status_code == 404
+    response = client.patch("/api/v1/org/units/E%00SO", {"name": "x"}, "application/json", headers=headers)
+    assert response.status_code == 404
+    client.force_login(world.admin)
+    for url in ("/organisation/people/a%00b/", "/organisation/units/E%00SO/", "/organisation/registries/C%00R/"):
+        assert client.get(url).status_code == 404, url
