@@ -13,6 +13,7 @@ from ninja.security import HttpBearer
 from registrum.accounts.services import person_for_token
 from registrum.audit.refusals import Unseen, record_refusal
 from registrum.httpkit import too_large_response
+from registrum.org.api import router as org_router
 from registrum.records.api import router as records_router
 from registrum.records.registration import InvalidRegistration
 from registrum.records.services import IdempotencyConflict
@@ -36,6 +37,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", records_router)
+api.add_router("/org/", org_router)
 
 
 def _operation(request: HttpRequest) -> str:

@@ -1,5 +1,6 @@
 """`registrum`: the one command, over Django's management commands (init, serve, demo, import,
-export, token, org, and Django's own such as migrate).
+export, token, org, and Django's own such as migrate; those that would bypass the services, such
+as createsuperuser, shell or flush, are refused with what to use instead).
 
 Listing the commands (`registrum`, `registrum --help`, `registrum help [--commands]`) takes a fast
 path that does not set Django up: `django.setup()` imports every installed app's models and,
@@ -20,10 +21,46 @@ from pathlib import Path
 # The arguments for which Django prints only the list of commands, or its version.
 LISTING_ARGS = {(), ("help",), ("--help",), ("-h",), ("help", "--commands"), ("--version",), ("version",)}
 
+# Django's own commands that would change or reveal data around the services (no policy, no
+# audit): `registrum` refuses them and says what to use instead. Refused here, at the entry
+# point, not by overriding the commands: Django's test machinery calls `flush` itself.
+REFUSED_COMMANDS: dict[str, str] = {
+    "createsuperuser": "accounts are created through the audited services: "
+    "registrum org [--as ADMIN] person USERNAME --first F --last L --nationality NAT --role administrator "
+    "--password-stdin",
+    "changepassword": "passwords are set under the password rule and audited: a person changes their own on "
+    "their account page; an administrator uses registrum org --as ADMIN password USERNAME",
+    "shell": "every change goes through a service that checks the policy and writes the audit trail: "
+    "use the registrum commands (org, import, export, token, ...) or the API",
+    "dbshell": "the database is changed only through Registrum's services, which audit every change: "
+    "use the registrum commands or the API",
+    "flush": "Registrum never erases its register or its audit trail: to start over, point "
+    "REGISTRUM_HOME (or REGISTRUM_DATABASE_URL) at a new place and run registrum init",
+    "loaddata": "data enters through checked, audited imports: registrum import (the register) and "
+    "registrum org (the organisation)",
+    "testserver": "it loads fixtures around the services: run registrum demo, then registrum serve",
+    "dumpdata": "it would copy every row (password hashes, classified titles) without an audit event: "
+    "use registrum export, which applies the access filter and is audited",
+}
+
+
+def refusal(args: tuple[str, ...]) -> str | None:
+    """The message refusing a Django command that `registrum` does not run, or None."""
+    if not args:
+        return None
+    reason = REFUSED_COMMANDS.get(args[0])
+    if reason is None:
+        return None
+    return f"registrum {args[0]} is refused: {reason}."
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registrum.settings")
     args = tuple(sys.argv[1:])
+    refused = refusal(args)
+    if refused is not None:
+        sys.stderr.write(refused + "\n")
+        raise SystemExit(2)
     if args in LISTING_ARGS and "DJANGO_AUTO_COMPLETE" not in os.environ:
         text = listing_text(args)
         if text is not None:

@@ -129,6 +129,47 @@ class Clearance(models.Model):
         return self.expires >= today
 
 
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("pending")
+    CONFIRMED = "confirmed", _("confirmed")
+    REJECTED = "rejected", _("rejected")
+    SUPERSEDED = "superseded", _("superseded")
+
+
+class ClearanceRequest(models.Model):
+    """A clearance record waiting for a second person: it takes effect only when a control
+    officer other than the requester confirms it (separation of duties)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="clearance_requests")
+    level = LevelField(_("level"))
+    granted = models.DateField(_("granted"))
+    expires = models.DateField(_("expires"))
+    briefings = models.JSONField(_("briefings"), default=list, blank=True)
+    # Why a second person is needed (the policy's reason, in English; rendered per reader).
+    reason = models.CharField(_("reason"), max_length=200)
+    requested_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="clearance_requests_made"
+    )
+    requested_at = models.DateTimeField(_("requested"))
+    state = models.CharField(_("state"), max_length=12, choices=RequestState.choices, default=RequestState.PENDING)
+    decided_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="clearance_requests_decided"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(state="pending"), name="one_pending_clearance_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {Level(self.level).name} ({self.state})"
+
+
 class RegistryKind(models.TextChoices):
     CENTRAL = "central", _("central registry")
     SUB = "sub", _("sub-registry")

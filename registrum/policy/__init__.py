@@ -9,6 +9,7 @@ from registrum.policy.decision import (
     AUDIT_TRAIL,
     Action,
     AuditTrailTarget,
+    ClearanceTarget,
     Decision,
     PersonTarget,
     RegistryTarget,
@@ -19,6 +20,7 @@ from registrum.policy.decision import (
     may,
     may_classify,
     may_hold,
+    needs_second_person,
 )
 from registrum.policy.model import (
     NATO,
@@ -34,6 +36,7 @@ __all__ = [
     "Action",
     "AuditTrailTarget",
     "Category",
+    "ClearanceTarget",
     "Decision",
     "Level",
     "PersonTarget",
@@ -47,4 +50,5 @@ __all__ = [
     "may",
     "may_classify",
     "may_hold",
+    "needs_second_person",
 ]

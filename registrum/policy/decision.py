@@ -4,6 +4,11 @@
 registering, adding versions, granting and revoking need-to-know, correcting and voiding a
 registration, administering the organisation, issuing API tokens. Services ask it; faces never
 decide. Deny by default: an action without a rule is refused.
+
+Administration separates duties: nobody changes their own roles, clearance, status, unit,
+nationality or registry staff membership; a clearance record that confers COSMIC TOP SECRET, a
+special briefing, or more than its recorder holds waits for a control officer who is neither the
+requester nor the person cleared, and who holds what they confirm (`needs_second_person`).
 """
 
 from __future__ import annotations
@@ -38,6 +43,18 @@ class Action(Enum):
     # The audit trail as a whole (the auditor's pages), or one document's full history: who
     # else read, downloaded or was granted it.
     READ_AUDIT = "read_audit"
+    # Administration of one person (PersonTarget) or of a clearance (ClearanceTarget): separation
+    # of duties lives in these rules.
+    CHANGE_PERSON = "change_person"
+    # What need-to-know and releasability follow: unit, nationality, registry staff membership.
+    CHANGE_AFFILIATION = "change_affiliation"
+    DEACTIVATE = "deactivate"
+    CHANGE_ROLES = "change_roles"
+    CHANGE_CLEARANCE = "change_clearance"
+    # Setting another person's password (ClearanceTarget: what that person holds now).
+    SET_PASSWORD = "set_password"
+    CONFIRM_CLEARANCE = "confirm_clearance"
+    REJECT_CLEARANCE = "reject_clearance"
 
 
 @dataclass(frozen=True)
@@ -97,7 +114,34 @@ class AuditTrailTarget:
 
 AUDIT_TRAIL = AuditTrailTarget()
 
-Target = Resource | RegistryTarget | PersonTarget | AuditTrailTarget
+
+@dataclass(frozen=True)
+class ClearanceTarget:
+    """A clearance record someone wants for a person: what it would become, what the person holds
+    now (None: no record), and who asked for it (for confirming a pending request)."""
+
+    person_id: int | None
+    active: bool
+    level: Level
+    briefings: frozenset[str]
+    expires: date
+    held_level: Level | None = None
+    held_briefings: frozenset[str] = frozenset()
+    held_expires: date | None = None
+    requested_by: int | None = None
+
+    def is_reduction(self) -> bool:
+        """Lower or equal in every respect than what is held: it takes nothing new."""
+        return (
+            self.held_level is not None
+            and self.held_expires is not None
+            and self.level <= self.held_level
+            and self.briefings <= self.held_briefings
+            and self.expires <= self.held_expires
+        )
+
+
+Target = Resource | RegistryTarget | PersonTarget | ClearanceTarget | AuditTrailTarget
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, do not translate"
@@ -261,6 +305,107 @@ def _administer(subject: Subject) -> Decision:
     return Decision(True, N_("system administrator"))
 
 
+def _not_self(subject: Subject, target: PersonTarget | ClearanceTarget, template: str) -> Decision:
+    if subject.person_id is not None and target.person_id == subject.person_id:
+        return Decision(False, template)
+    return Decision(True, N_("another person"))
+
+
+_SELF_REFUSALS = {
+    Action.CHANGE_ROLES: N_("nobody changes their own roles"),
+    Action.CHANGE_AFFILIATION: N_(
+        "nobody changes their own unit, nationality or registry staff membership: each decides what they may read"
+    ),
+    Action.DEACTIVATE: N_("nobody deactivates or reactivates their own account"),
+    Action.CHANGE_CLEARANCE: N_("nobody changes their own clearance or briefings"),
+    Action.CONFIRM_CLEARANCE: N_("nobody confirms their own clearance"),
+    Action.REJECT_CLEARANCE: N_("nobody decides on their own clearance"),
+}
+
+
+def _administer_person(subject: Subject, action: Action, target: PersonTarget | ClearanceTarget) -> Decision:
+    """An administrator acting on another person's account (their own details are theirs to
+    correct; their own roles, clearance and status are not)."""
+    allowed = _administer(subject)
+    if not allowed:
+        return allowed
+    refusal = _SELF_REFUSALS.get(action)
+    if refusal is not None:
+        return _not_self(subject, target, refusal)
+    return allowed
+
+
+def _allow_because(template: str, **params: str) -> Decision:
+    return Decision(True, template, tuple(sorted(params.items())))
+
+
+def needs_second_person(policy: Policy, recorder: Subject | None, target: ClearanceTarget, today: date) -> Decision:
+    """Whether a clearance record takes a control officer's confirmation before it takes effect,
+    and why (allowed: it does). COSMIC TOP SECRET (the highest level, or any level with a briefing
+    of its own) and every special briefing do; so does anything above the recorder's own valid
+    clearance: nobody confers alone what they do not hold. A pure reduction takes effect at once.
+    The operator setting a site up (recorder None) records directly."""
+    if recorder is None or target.is_reduction():
+        return Decision(False, N_("takes effect at once"))
+    top = max(policy.levels)
+    if target.level == top or target.level in policy.level_briefings:
+        return _allow_because(
+            N_("%(marking)s takes a control officer's confirmation"), marking=policy.levels[target.level].marking
+        )
+    if target.briefings:
+        return Decision(True, N_("a special briefing takes a control officer's confirmation"))
+    if target.level >= policy.clearance_needed_from and target.level > clearance_ceiling(policy, recorder, today):
+        return Decision(True, N_("above your own clearance: a control officer confirms it"))
+    return Decision(False, N_("takes effect at once"))
+
+
+def _decide_clearance(
+    policy: Policy, subject: Subject, action: Action, target: ClearanceTarget, today: date
+) -> Decision:
+    """A control officer, other than the requester and the person cleared, confirms or rejects a
+    pending request; confirming, they must hold what they confirm."""
+    if not subject.active:
+        return Decision(False, N_("account is not active"))
+    if CONTROL_OFFICER not in subject.roles:
+        return Decision(False, N_("only a control officer confirms or rejects a clearance request"))
+    if subject.person_id is not None and subject.person_id == target.requested_by:
+        return Decision(False, N_("the requester cannot decide on their own request: a second person must"))
+    refusal = _not_self(subject, target, _SELF_REFUSALS[action])
+    if not refusal:
+        return refusal
+    if action is Action.CONFIRM_CLEARANCE:
+        if target.level > clearance_ceiling(policy, subject, today) and target.level >= policy.clearance_needed_from:
+            return _refuse(
+                N_("your clearance does not reach %(marking)s: you cannot confirm it"),
+                marking=policy.levels[target.level].marking,
+            )
+        if not target.briefings <= subject.briefings:
+            return Decision(False, N_("you do not hold every briefing requested: you cannot confirm them"))
+    return Decision(True, N_("a second person, control officer"))
+
+
+def _set_password(policy: Policy, subject: Subject, target: ClearanceTarget, today: date) -> Decision:
+    """Who sets a password can sign in with it: an administrator never sets the password of
+    someone cleared or briefed beyond themselves (they would read above their own clearance)."""
+    allowed = _administer(subject)
+    if not allowed:
+        return allowed
+    if subject.person_id is not None and target.person_id == subject.person_id:
+        return Decision(False, N_("change your own password on your account page"))
+    beyond_level = target.level >= policy.clearance_needed_from and target.level > clearance_ceiling(
+        policy, subject, today
+    )
+    if beyond_level or not target.briefings <= subject.briefings:
+        return Decision(
+            False,
+            N_(
+                "this person is cleared beyond you: they reset their password themselves, or an administrator "
+                "cleared as high sets it"
+            ),
+        )
+    return allowed
+
+
 def _issue_token(subject: Subject, target: PersonTarget) -> Decision:
     if not subject.active:
         return Decision(False, N_("account is not active"))
@@ -314,6 +459,19 @@ def may(policy: Policy, subject: Subject, action: Action, target: Target, today:
         return _enter_in_registry(policy, subject, target, today)
     if isinstance(target, PersonTarget) and action is Action.ISSUE_TOKEN:
         return _issue_token(subject, target)
+    if isinstance(target, PersonTarget) and action in (
+        Action.CHANGE_PERSON,
+        Action.CHANGE_AFFILIATION,
+        Action.DEACTIVATE,
+        Action.CHANGE_ROLES,
+    ):
+        return _administer_person(subject, action, target)
+    if isinstance(target, ClearanceTarget) and action is Action.CHANGE_CLEARANCE:
+        return _administer_person(subject, action, target)
+    if isinstance(target, ClearanceTarget) and action is Action.SET_PASSWORD:
+        return _set_password(policy, subject, target, today)
+    if isinstance(target, ClearanceTarget) and action in (Action.CONFIRM_CLEARANCE, Action.REJECT_CLEARANCE):
+        return _decide_clearance(policy, subject, action, target, today)
     if action is Action.ADMINISTER:
         return _administer(subject)
     if isinstance(target, AuditTrailTarget) and action is Action.READ_AUDIT:

@@ -34,9 +34,9 @@ from registrum.accounts.services import PREFIX_LENGTH, issue_token
 from registrum.audit.events import EventType
 from registrum.audit.models import AuditEvent
 from registrum.org import services as org
-from registrum.org.models import Person, Registry, Role
+from registrum.org.models import Clearance, ClearanceRequest, Person, Registry, RegistryKind, Role, Unit
 from registrum.org.services import SYSTEM
-from registrum.policy import AUDIT_TRAIL, Action, Level, RegistryTarget, active_policy, may
+from registrum.policy import AUDIT_TRAIL, Action, Level, RegistryTarget, active_policy, may, needs_second_person
 from registrum.records import services
 from registrum.records.models import Access, AccessReason, Document, Registration, Version
 from tests.conftest import PASSWORD, World, make_person
@@ -149,6 +149,7 @@ PERSONAS = (
     "partner",
     "expired",
     "deactivated",
+    "control_officer",
 )
 
 
@@ -158,6 +159,8 @@ class Site:
     people: dict[str, Person]
     base: dict[str, Registration] = field(default_factory=dict)
     copies: int = 0
+    # Organisation objects made for administration probes that change them.
+    made: int = 0
 
     def register(self, key: str, suffix: str = "") -> Registration:
         spec = SPECS[key]
@@ -217,6 +220,10 @@ def site(world: World) -> Site:
     # their session and token must be worth nothing (they are probed as if anonymous).
     deactivated = make_person("gone", "NLD", world.eso, Level.NS, (), (Role.ACTION_OFFICER,))
     people["deactivated"] = deactivated
+    # A control officer cleared for everything, on no registry's staff: the second person.
+    people["control_officer"] = make_person(
+        "controller", "BEL", world.hq, Level.CTS, ("COSMIC", "ATOMAL", "BOHEMIA"), (Role.CONTROL_OFFICER,)
+    )
     assert Role.ACTION_OFFICER in {r.role for r in people["action_officer"].roles.all()}
     s = Site(world=world, people=people)
     s.base = {key: s.register(key) for key in SPECS}
@@ -878,6 +885,646 @@ def _api_revoke(ctx: Ctx) -> Iterator[Probe]:
             expected,
             done=_revoked(registration, nr_reader),
         )
+
+
+# Administration: pages ---------------------------------------------------------------------------
+
+STRONG_PASSWORD = "Tr0ub4dor&3-Horse"
+MISSING_NAME = "nobody-here"
+
+
+def _administers(ctx: Ctx) -> bool:
+    return ctx.person is not None and bool(org.decide(ctx.person, Action.ADMINISTER))
+
+
+def _sees_requests(ctx: Ctx) -> bool:
+    return ctx.person is not None and (_administers(ctx) or ctx.person.has_role(Role.CONTROL_OFFICER))
+
+
+def _admin(ctx: Ctx, ok: int) -> int:
+    return ok if _administers(ctx) else 403
+
+
+def _on_person(ctx: Ctx, action: Action, person: Person, ok: int) -> int:
+    """An administrator's action on one person, as the policy decides it (themselves: refused)."""
+    if not _administers(ctx):
+        return 403
+    assert ctx.person is not None
+    return ok if org.decide(ctx.person, action, org.person_target(person)) else 403
+
+
+def _on_clearance(ctx: Ctx, person: Person, ok: int) -> int:
+    """Recording an NC clearance for the person, as the policy decides it (their own: refused)."""
+    if not _administers(ctx):
+        return 403
+    assert ctx.person is not None
+    target = org.clearance_target(person, level=Level.NC, briefings=(), expires=timezone.localdate())
+    return ok if org.decide(ctx.person, Action.CHANGE_CLEARANCE, target) else 403
+
+
+def _sets_password(ctx: Ctx, person: Person, ok: int) -> int:
+    """Setting the person's password, as the policy decides it (never someone cleared beyond oneself)."""
+    if not _administers(ctx):
+        return 403
+    assert ctx.person is not None
+    return ok if org.decide(ctx.person, Action.SET_PASSWORD, org.reach_of(person)) else 403
+
+
+def _made(ctx: Ctx) -> int:
+    ctx.site.made += 1
+    return ctx.site.made
+
+
+def _new_person(ctx: Ctx, level: Level | None = None) -> Person:
+    """A person of no consequence to the documents, for a request that changes them."""
+    return make_person(f"made{_made(ctx)}", "DEU", ctx.site.world.ops, level)
+
+
+def _new_unit(ctx: Ctx) -> Unit:
+    number = _made(ctx)
+    return org.create_unit(SYSTEM, code=f"MADE-U{number}", name=f"Made unit {number}", parent=ctx.site.world.ops)
+
+
+def _new_registry(ctx: Ctx) -> Registry:
+    number = _made(ctx)
+    return org.create_registry(
+        SYSTEM,
+        code=f"MADE-R{number}",
+        name=f"Made registry {number}",
+        kind=RegistryKind.CONTROL_POINT,
+        unit=ctx.site.world.ops,
+        accreditation=Level.NC,
+        parent=ctx.site.world.control_point,
+    )
+
+
+def _new_request(ctx: Ctx) -> ClearanceRequest:
+    """A pending COSMIC TOP SECRET request by the administrator, for a person of no consequence."""
+    result = org.set_clearance(
+        ctx.site.people["admin"],
+        _new_person(ctx),
+        level=Level.CTS,
+        granted=timezone.localdate(),
+        expires=timezone.localdate().replace(year=timezone.localdate().year + 1),
+        briefings=["COSMIC"],
+    )
+    assert isinstance(result, ClearanceRequest)
+    return result
+
+
+def _decides(ctx: Ctx, action: Action, request: ClearanceRequest, ok: int) -> int:
+    if not _sees_requests(ctx):
+        return 403
+    assert ctx.person is not None
+    target = org.clearance_target(
+        request.person,
+        level=Level(request.level),
+        briefings=request.briefings,
+        expires=request.expires,
+        requested_by=request.requested_by_id,
+    )
+    return ok if org.decide(ctx.person, action, target) else 403
+
+
+def _exists(model: type[Any], **lookup: Any) -> Callable[[], bool]:
+    return lambda: model.objects.filter(**lookup).exists()
+
+
+def _request_state(request: ClearanceRequest, state: str) -> Callable[[], bool]:
+    return lambda: ClearanceRequest.objects.filter(pk=request.pk, state=state).exists()
+
+
+def _self(ctx: Ctx) -> Person:
+    """The persona's own account (anonymous: the administrator's, refused anyway)."""
+    return ctx.person or ctx.site.people["admin"]
+
+
+@route("org:people")
+def _people(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("org:people"), _admin(ctx, 200))
+
+
+@route("org:person_new")
+def _person_new(ctx: Ctx) -> Iterator[Probe]:
+    url = reverse("org:person_new")
+    yield Probe("GET", url, _admin(ctx, 200))
+    username = f"new-{ctx.name}"
+    body = {"username": username, "first_name": "New", "last_name": "Person", "nationality": "DEU"}
+    yield Probe("POST", url, _admin(ctx, 302), data=body, done=_exists(Person, username=username))
+    bad = {**body, "nationality": "XYZ"}
+    yield Probe("POST", url, _admin(ctx, 400), data=bad)
+
+
+@route("org:person")
+def _person_page(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("org:person", args=["reader"]), _admin(ctx, 200))
+    yield Probe("GET", reverse("org:person", args=[_self(ctx).username]), _admin(ctx, 200))
+    yield Probe("GET", reverse("org:person", args=[MISSING_NAME]), _admin(ctx, 404))
+
+
+@route("org:person_edit")
+def _person_edit(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("org:person_edit", args=["reader"]), _admin(ctx, 200))
+    person = _new_person(ctx)
+    body = {"first_name": "Changed", "last_name": "Name", "nationality": "FRA"}
+    yield Probe(
+        "POST",
+        reverse("org:person_edit", args=[person.username]),
+        _on_person(ctx, Action.CHANGE_PERSON, person, 302),
+        data=body,
+        done=_exists(Person, pk=person.pk, nationality="FRA"),
+    )
+    # Their own unit decides what they may read: nobody changes it.
+    me = _self(ctx)
+    own = {"first_name": me.first_name, "last_name": me.last_name, "nationality": me.nationality, "unit": "ESO"}
+    yield Probe(
+        "POST",
+        reverse("org:person_edit", args=[me.username]),
+        _on_person(ctx, Action.CHANGE_AFFILIATION, me, 302),
+        data=own,
+    )
+
+
+@route("org:person_roles")
+def _person_roles(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("org:person_roles", args=["reader"]), 405)
+    person = _new_person(ctx)
+    yield Probe(
+        "POST",
+        reverse("org:person_roles", args=[person.username]),
+        _on_person(ctx, Action.CHANGE_ROLES, person, 302),
+        data={"roles": ["auditor"]},
+        done=_exists(Person, pk=person.pk, roles__role="auditor"),
+    )
+    me = _self(ctx)
+    yield Probe(
+        "POST",
+        reverse("org:person_roles", args=[me.username]),
+        _on_person(ctx, Action.CHANGE_ROLES, me, 302),
+        data={"roles": ["auditor", "administrator"]},
+    )
+
+
+@route("org:person_clearance")
+def _person_clearance(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("org:person_clearance", args=["reader"]), 405)
+    person = _new_person(ctx)
+    body = {"level": "NC", "expires": "2099-12-31"}
+    yield Probe(
+        "POST",
+        reverse("org:person_clearance", args=[person.username]),
+        _on_clearance(ctx, person, 302),
+        data=body,
+        # In effect at once, or waiting for a control officer: recorded either way.
+        done=lambda: (
+            Clearance.objects.filter(person=person).exists()
+            or ClearanceRequest.objects.filter(person=person, state="pending").exists()
+        ),
+    )
+    me = _self(ctx)
+    yield Probe("POST", reverse("org:person_clearance", args=[me.username]), _on_clearance(ctx, me, 302), data=body)
+
+
+@route("org:person_status")
+def _person_status(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("org:person_status", args=["reader"]), 405)
+    person = _new_person(ctx)
+    yield Probe(
+        "POST",
+        reverse("org:person_status", args=[person.username]),
+        _on_person(ctx, Action.DEACTIVATE, person, 302),
+        data={"active": "0"},
+        done=_exists(Person, pk=person.pk, is_active=False),
+    )
+    me = _self(ctx)
+    yield Probe(
+        "POST", reverse("org:person_status", args=[me.username]), _on_person(ctx, Action.DEACTIVATE, me, 302), data={}
+    )
+
+
+@route("org:person_password")
+def _person_password(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("org:person_password", args=["reader"]), 405)
+    person = _new_person(ctx)
+    yield Probe(
+        "POST",
+        reverse("org:person_password", args=[person.username]),
+        _sets_password(ctx, person, 302),
+        data={"password": STRONG_PASSWORD},
+        done=lambda: Person.objects.get(pk=person.pk).check_password(STRONG_PASSWORD),
+    )
+    yield Probe(
+        "POST",
+        reverse("org:person_password", args=[_new_person(ctx).username]),
+        _admin(ctx, 400),
+        data={"password": "short"},
+    )
+    # Someone cleared beyond the administrator (the CTS ATOMAL clerk): they would read as them.
+    clerk = ctx.site.people["clerk"]
+    yield Probe(
+        "POST",
+        reverse("org:person_password", args=[clerk.username]),
+        _sets_password(ctx, clerk, 400),
+        data={"password": "short"},
+    )
+
+
+@route("org:requests")
+def _requests(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("org:requests"), 200 if _sees_requests(ctx) else 403)
+
+
+@route("org:request_confirm")
+def _request_confirm(ctx: Ctx) -> Iterator[Probe]:
+    request = _new_request(ctx)
+    yield Probe("GET", reverse("org:request_confirm", args=[request.pk]), 405)
+    yield Probe(
+        "POST",
+        reverse("org:request_confirm", args=[request.pk]),
+        _decides(ctx, Action.CONFIRM_CLEARANCE, request, 302),
+        data={"note": "seen"},
+        done=_request_state(request, "confirmed"),
+    )
+    yield Probe("POST", reverse("org:request_confirm", args=[99999]), 404 if _sees_requests(ctx) else 403)
+
+
+@route("org:request_reject")
+def _request_reject(ctx: Ctx) -> Iterator[Probe]:
+    request = _new_request(ctx)
+    yield Probe("GET", reverse("org:request_reject", args=[request.pk]), 405)
+    yield Probe(
+        "POST",
+        reverse("org:request_reject", args=[request.pk]),
+        _decides(ctx, Action.REJECT_CLEARANCE, request, 302),
+        data={"note": "no"},
+        done=_request_state(request, "rejected"),
+    )
+    yield Probe("POST", reverse("org:request_reject", args=[99999]), 404 if _sees_requests(ctx) else 403)
+
+
+@route("org:units")
+def _units(ctx: Ctx) -> Iterator[Probe]:
+    url = reverse("org:units")
+    yield Probe("GET", url, _admin(ctx, 200))
+    code = f"NEW-{ctx.name}"
+    body = {"code": code, "name": "New unit", "kind": "branch", "parent": "OPS"}
+    yield Probe("POST", url, _admin(ctx, 302), data=body, done=_exists(Unit, code=code))
+
+
+@route("org:unit")
+def _unit(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("org:unit", args=["ESO"]), _admin(ctx, 200))
+    yield Probe("GET", reverse("org:unit", args=[MISSING_NAME]), _admin(ctx, 404))
+    unit = _new_unit(ctx)
+    body = {"code": unit.code, "name": "Renamed unit", "kind": "section"}
+    yield Probe(
+        "POST",
+        reverse("org:unit", args=[unit.code]),
+        _admin(ctx, 302),
+        data=body,
+        done=_exists(Unit, pk=unit.pk, name="Renamed unit"),
+    )
+    hq = ctx.site.world.hq
+    yield Probe(
+        "POST",
+        reverse("org:unit", args=[unit.code]),
+        _admin(ctx, 302),
+        data={"move": "1", "parent": hq.code},
+        done=_exists(Unit, pk=unit.pk, parent=hq),
+    )
+    # Under a unit below it: refused, naming the field.
+    below_ops = _new_unit(ctx)
+    yield Probe(
+        "POST", reverse("org:unit", args=["OPS"]), _admin(ctx, 400), data={"move": "1", "parent": below_ops.code}
+    )
+
+
+@route("org:registries")
+def _registries_page(ctx: Ctx) -> Iterator[Probe]:
+    url = reverse("org:registries")
+    yield Probe("GET", url, _admin(ctx, 200))
+    code = f"NEW-{ctx.name}"
+    body = {
+        "code": code,
+        "name": "New point",
+        "kind": "control_point",
+        "unit": "OPS",
+        "parent": "OPS-CP",
+        "accreditation": "NC",
+        "numbering_pattern": "{registry}/{year}/{seq:06d}",
+    }
+    yield Probe("POST", url, _admin(ctx, 302), data=body, done=_exists(Registry, code=code))
+
+
+@route("org:registry")
+def _registry_page(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("org:registry", args=["IMS-REG"]), _admin(ctx, 200))
+    yield Probe("GET", reverse("org:registry", args=[MISSING_NAME]), _admin(ctx, 404))
+    registry = _new_registry(ctx)
+    url = reverse("org:registry", args=[registry.code])
+    body = {
+        "name": "Renamed point",
+        "unit": "OPS",
+        "accreditation": "NR",
+        "numbering_pattern": "{registry}/{year}/{seq:05d}",
+    }
+    yield Probe("POST", url, _admin(ctx, 302), data=body, done=_exists(Registry, pk=registry.pk, name="Renamed point"))
+    person = _new_person(ctx)
+    yield Probe(
+        "POST",
+        url,
+        _admin(ctx, 302),
+        data={"add": "1", "username": person.username},
+        done=_exists(Registry, pk=registry.pk, staff=person),
+    )
+    yield Probe(
+        "POST",
+        url,
+        _admin(ctx, 302),
+        data={"remove": "1", "username": person.username},
+        done=lambda: not Registry.objects.filter(pk=registry.pk, staff=person).exists(),
+    )
+    me = _self(ctx)
+    yield Probe(
+        "POST",
+        url,
+        _on_person(ctx, Action.CHANGE_AFFILIATION, me, 302),
+        data={"add": "1", "username": me.username},
+    )
+
+
+# Administration: API ------------------------------------------------------------------------------
+
+ORG = f"{API}/org"
+
+
+@route("GET /api/v1/org/people")
+def _api_people(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{ORG}/people", _admin(ctx, 200))
+
+
+@route("POST /api/v1/org/people")
+def _api_person_new(ctx: Ctx) -> Iterator[Probe]:
+    username = f"api-{ctx.name}"
+    body = {"username": username, "first_name": "A", "last_name": "B", "nationality": "DEU", "roles": ["reader"]}
+    yield Probe(
+        "POST", f"{ORG}/people", _admin(ctx, 201), data=body, json=True, done=_exists(Person, username=username)
+    )
+    yield Probe(
+        "POST", f"{ORG}/people", _admin(ctx, 400), data={**body, "username": "x", "nationality": "XYZ"}, json=True
+    )
+
+
+@route("GET /api/v1/org/people/{username}")
+def _api_person(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{ORG}/people/reader", _admin(ctx, 200))
+    yield Probe("GET", f"{ORG}/people/{MISSING_NAME}", _admin(ctx, 404))
+
+
+@route("PATCH /api/v1/org/people/{username}")
+def _api_person_change(ctx: Ctx) -> Iterator[Probe]:
+    person = _new_person(ctx)
+    yield Probe(
+        "PATCH",
+        f"{ORG}/people/{person.username}",
+        _on_person(ctx, Action.CHANGE_PERSON, person, 200),
+        data={"position": "Changed", "unit": "ESO"},
+        json=True,
+        done=_exists(Person, pk=person.pk, position="Changed", unit__code="ESO"),
+    )
+
+
+@route("PUT /api/v1/org/people/{username}/password")
+def _api_password(ctx: Ctx) -> Iterator[Probe]:
+    person = _new_person(ctx)
+    yield Probe(
+        "PUT",
+        f"{ORG}/people/{person.username}/password",
+        _sets_password(ctx, person, 204),
+        data={"password": STRONG_PASSWORD},
+        json=True,
+        done=lambda: Person.objects.get(pk=person.pk).check_password(STRONG_PASSWORD),
+    )
+
+
+@route("POST /api/v1/org/people/{username}/deactivate")
+def _api_deactivate(ctx: Ctx) -> Iterator[Probe]:
+    person = _new_person(ctx)
+    yield Probe(
+        "POST",
+        f"{ORG}/people/{person.username}/deactivate",
+        _on_person(ctx, Action.DEACTIVATE, person, 200),
+        done=_exists(Person, pk=person.pk, is_active=False),
+    )
+    me = _self(ctx)
+    yield Probe("POST", f"{ORG}/people/{me.username}/deactivate", _on_person(ctx, Action.DEACTIVATE, me, 200))
+
+
+@route("POST /api/v1/org/people/{username}/reactivate")
+def _api_reactivate(ctx: Ctx) -> Iterator[Probe]:
+    person = _new_person(ctx)
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    yield Probe(
+        "POST",
+        f"{ORG}/people/{person.username}/reactivate",
+        _on_person(ctx, Action.DEACTIVATE, person, 200),
+        done=_exists(Person, pk=person.pk, is_active=True),
+    )
+
+
+@route("PUT /api/v1/org/people/{username}/roles")
+def _api_roles(ctx: Ctx) -> Iterator[Probe]:
+    person = _new_person(ctx)
+    yield Probe(
+        "PUT",
+        f"{ORG}/people/{person.username}/roles",
+        _on_person(ctx, Action.CHANGE_ROLES, person, 200),
+        data={"roles": ["clerk"]},
+        json=True,
+        done=_exists(Person, pk=person.pk, roles__role="clerk"),
+    )
+    me = _self(ctx)
+    yield Probe(
+        "PUT",
+        f"{ORG}/people/{me.username}/roles",
+        _on_person(ctx, Action.CHANGE_ROLES, me, 200),
+        data={"roles": ["administrator", "auditor"]},
+        json=True,
+    )
+
+
+@route("PUT /api/v1/org/people/{username}/clearance")
+def _api_clearance(ctx: Ctx) -> Iterator[Probe]:
+    person = _new_person(ctx)
+    body = {"level": "NC", "expires": "2099-12-31"}
+    expected = _on_clearance(ctx, person, 200)
+    if expected == 200:
+        assert ctx.person is not None
+        target = org.clearance_target(person, level=Level.NC, briefings=(), expires=timezone.localdate())
+        second = needs_second_person(active_policy(), ctx.person.subject(), target, timezone.localdate())
+        expected = 202 if second else 200
+    yield Probe(
+        "PUT",
+        f"{ORG}/people/{person.username}/clearance",
+        expected,
+        data=body,
+        json=True,
+        done=lambda: (
+            Clearance.objects.filter(person=person).exists()
+            or ClearanceRequest.objects.filter(person=person, state="pending").exists()
+        ),
+    )
+    me = _self(ctx)
+    yield Probe("PUT", f"{ORG}/people/{me.username}/clearance", _on_clearance(ctx, me, 200), data=body, json=True)
+
+
+@route("DELETE /api/v1/org/people/{username}/clearance")
+def _api_withdraw(ctx: Ctx) -> Iterator[Probe]:
+    person = _new_person(ctx, Level.NS)
+    yield Probe(
+        "DELETE",
+        f"{ORG}/people/{person.username}/clearance",
+        _on_clearance(ctx, person, 204),
+        done=lambda: not Clearance.objects.filter(person=person).exists(),
+    )
+
+
+@route("GET /api/v1/org/clearance-requests")
+def _api_requests(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{ORG}/clearance-requests", 200 if _sees_requests(ctx) else 403)
+
+
+@route("POST /api/v1/org/clearance-requests/{request_id}/confirm")
+def _api_confirm(ctx: Ctx) -> Iterator[Probe]:
+    request = _new_request(ctx)
+    yield Probe(
+        "POST",
+        f"{ORG}/clearance-requests/{request.pk}/confirm",
+        _decides(ctx, Action.CONFIRM_CLEARANCE, request, 200),
+        data={"note": "seen"},
+        json=True,
+        done=_request_state(request, "confirmed"),
+    )
+    missing = 404 if _sees_requests(ctx) else 403
+    yield Probe("POST", f"{ORG}/clearance-requests/99999/confirm", missing, data={}, json=True)
+
+
+@route("POST /api/v1/org/clearance-requests/{request_id}/reject")
+def _api_reject(ctx: Ctx) -> Iterator[Probe]:
+    request = _new_request(ctx)
+    yield Probe(
+        "POST",
+        f"{ORG}/clearance-requests/{request.pk}/reject",
+        _decides(ctx, Action.REJECT_CLEARANCE, request, 200),
+        data={"note": "no"},
+        json=True,
+        done=_request_state(request, "rejected"),
+    )
+
+
+@route("GET /api/v1/org/units")
+def _api_units(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{ORG}/units", 200)
+
+
+@route("POST /api/v1/org/units")
+def _api_unit_new(ctx: Ctx) -> Iterator[Probe]:
+    code = f"API-{ctx.name}"
+    body = {"code": code, "name": "API unit", "parent": "OPS"}
+    yield Probe("POST", f"{ORG}/units", _admin(ctx, 201), data=body, json=True, done=_exists(Unit, code=code))
+    yield Probe("POST", f"{ORG}/units", _admin(ctx, 400), data={**body, "parent": MISSING_NAME}, json=True)
+
+
+@route("PATCH /api/v1/org/units/{code}")
+def _api_unit_change(ctx: Ctx) -> Iterator[Probe]:
+    unit = _new_unit(ctx)
+    yield Probe(
+        "PATCH",
+        f"{ORG}/units/{unit.code}",
+        _admin(ctx, 200),
+        data={"name": "Renamed by API"},
+        json=True,
+        done=_exists(Unit, pk=unit.pk, name="Renamed by API"),
+    )
+    yield Probe("PATCH", f"{ORG}/units/{MISSING_NAME}", _admin(ctx, 404), data={"name": "x"}, json=True)
+
+
+@route("POST /api/v1/org/units/{code}/move")
+def _api_unit_move(ctx: Ctx) -> Iterator[Probe]:
+    unit = _new_unit(ctx)
+    hq = ctx.site.world.hq
+    yield Probe(
+        "POST",
+        f"{ORG}/units/{unit.code}/move",
+        _admin(ctx, 200),
+        data={"parent": hq.code},
+        json=True,
+        done=_exists(Unit, pk=unit.pk, parent=hq),
+    )
+    below_ops = _new_unit(ctx)
+    yield Probe("POST", f"{ORG}/units/OPS/move", _admin(ctx, 400), data={"parent": below_ops.code}, json=True)
+
+
+@route("GET /api/v1/org/registries")
+def _api_registries(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{ORG}/registries", 200)
+
+
+@route("POST /api/v1/org/registries")
+def _api_registry_new(ctx: Ctx) -> Iterator[Probe]:
+    code = f"API-{ctx.name}"
+    body = {
+        "code": code,
+        "name": "API point",
+        "kind": "control_point",
+        "unit": "OPS",
+        "accreditation": "NC",
+        "parent": "OPS-CP",
+    }
+    yield Probe("POST", f"{ORG}/registries", _admin(ctx, 201), data=body, json=True, done=_exists(Registry, code=code))
+
+
+@route("PATCH /api/v1/org/registries/{code}")
+def _api_registry_change(ctx: Ctx) -> Iterator[Probe]:
+    registry = _new_registry(ctx)
+    yield Probe(
+        "PATCH",
+        f"{ORG}/registries/{registry.code}",
+        _admin(ctx, 200),
+        data={"name": "Renamed by API"},
+        json=True,
+        done=_exists(Registry, pk=registry.pk, name="Renamed by API"),
+    )
+
+
+@route("PUT /api/v1/org/registries/{code}/staff/{username}")
+def _api_staff_add(ctx: Ctx) -> Iterator[Probe]:
+    registry, person = _new_registry(ctx), _new_person(ctx)
+    yield Probe(
+        "PUT",
+        f"{ORG}/registries/{registry.code}/staff/{person.username}",
+        _admin(ctx, 200),
+        done=_exists(Registry, pk=registry.pk, staff=person),
+    )
+    me = _self(ctx)
+    yield Probe(
+        "PUT",
+        f"{ORG}/registries/{registry.code}/staff/{me.username}",
+        _on_person(ctx, Action.CHANGE_AFFILIATION, me, 200),
+    )
+
+
+@route("DELETE /api/v1/org/registries/{code}/staff/{username}")
+def _api_staff_remove(ctx: Ctx) -> Iterator[Probe]:
+    registry, person = _new_registry(ctx), _new_person(ctx)
+    org.add_registry_staff(SYSTEM, registry, person)
+    yield Probe(
+        "DELETE",
+        f"{ORG}/registries/{registry.code}/staff/{person.username}",
+        _admin(ctx, 200),
+        done=lambda: not Registry.objects.filter(pk=registry.pk, staff=person).exists(),
+    )
 
 
 # The inventory ---------------------------------------------------------------------------------
