@@ -4,6 +4,8 @@ REGISTRUM_HOME           data folder (database, content store), default ./var
 REGISTRUM_DATABASE_URL   e.g. postgres://user:pass@127.0.0.1:5432/registrum; default SQLite under REGISTRUM_HOME
 REGISTRUM_SECRET_KEY     required when REGISTRUM_DEBUG is off
 REGISTRUM_MAX_UPLOAD_BYTES  largest content upload accepted, default 50 MiB
+REGISTRUM_KEYRING_FILE   the key-encryption keyring, default REGISTRUM_HOME/keys/kek.json
+REGISTRUM_KEK            a key-encryption key (base64 of 32 bytes) instead of the keyring file
 """
 
 from __future__ import annotations
@@ -153,6 +155,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 REGISTRUM_CONTENT_DIR = Path(os.environ.get("REGISTRUM_CONTENT_DIR", HOME / "content"))
+REGISTRUM_KEYRING_FILE = Path(os.environ.get("REGISTRUM_KEYRING_FILE", HOME / "keys" / "kek.json"))
 REGISTRUM_MAX_UPLOAD_BYTES = int(os.environ.get("REGISTRUM_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 REGISTRUM_PAGE_SIZE = 50
 # Uploads arrive in temporary files, never whole in memory.
