@@ -158,8 +158,12 @@ REGISTRUM_CONTENT_DIR = Path(os.environ.get("REGISTRUM_CONTENT_DIR", HOME / "con
 REGISTRUM_KEYRING_FILE = Path(os.environ.get("REGISTRUM_KEYRING_FILE", HOME / "keys" / "kek.json"))
 REGISTRUM_MAX_UPLOAD_BYTES = int(os.environ.get("REGISTRUM_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 REGISTRUM_PAGE_SIZE = 50
-# Uploads arrive in temporary files, never whole in memory.
+# Uploads arrive in temporary files, never whole in memory, and those are sealed (registrum.storage.uploads).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "registrum.storage.uploads.SealedTemporaryUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {

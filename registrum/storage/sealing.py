@@ -91,6 +91,38 @@ def seal(
         index += 1
 
 
+class SealingWriter:
+    """Seals content that arrives in pieces of any size (an upload, chunk by chunk from the
+    network) into `out`; `finish()` seals the last chunk. At most one chunk is held in memory."""
+
+    def __init__(self, out: BinaryIO, key: bytes, blob_id: str, *, chunk_log2: int = CHUNK_LOG2) -> None:
+        self._out = out
+        self._aead = AESGCM(key)
+        self._head = header(chunk_log2)
+        self._chunk = 1 << chunk_log2
+        self._blob_id = blob_id
+        self._index = 0
+        self._pending = bytearray()
+        out.write(self._head)
+
+    def _seal(self, piece: bytes, final: bool) -> None:
+        self._out.write(
+            self._aead.encrypt(_nonce(self._index), piece, _aad(self._head, self._blob_id, self._index, final))
+        )
+        self._index += 1
+
+    def write(self, data: bytes) -> None:
+        self._pending += data
+        # A full chunk is sealed only once more follows: the last one carries the final flag.
+        while len(self._pending) > self._chunk:
+            self._seal(bytes(self._pending[: self._chunk]), final=False)
+            del self._pending[: self._chunk]
+
+    def finish(self) -> None:
+        self._seal(bytes(self._pending), final=True)
+        self._pending = bytearray()
+
+
 def seal_bytes(data: bytes, key: bytes, blob_id: str) -> bytes:
     out = io.BytesIO()
     seal(io.BytesIO(data), out, key, blob_id)
