@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from registrum import audit, storage
 from registrum.audit.events import EventType
@@ -47,15 +48,21 @@ class StoreRepair:
     temp_files: list[str] = field(default_factory=list)
 
 
+def _readable() -> QuerySet[Version]:
+    """Versions whose content can still be opened: a version whose data key was destroyed refers
+    to nothing (its blob, if still there, is noise to sweep, and its absence is not "missing")."""
+    return Version.objects.exclude(blob_id=None).exclude(wrapped_key=None)
+
+
 def is_referenced(blob_id: str) -> bool:
     """Asked afresh (autocommit, never a snapshot) so a version committed a moment ago counts."""
-    return Version.objects.filter(blob_id=blob_id).exists()
+    return _readable().filter(blob_id=blob_id).exists()
 
 
 def check(store: storage.ContentStore) -> StoreCheck:
     # References first, blobs second: content is stored before its version commits, so a
     # version committed between the two reads still finds its blob listed (no false "missing").
-    referenced = {blob_id for blob_id in Version.objects.values_list("blob_id", flat=True) if blob_id is not None}
+    referenced = {blob_id for blob_id in _readable().values_list("blob_id", flat=True) if blob_id is not None}
     unsealed = [
         f"document {number} v{version}"
         for number, version in Version.objects.filter(blob_id=None)

@@ -20,7 +20,7 @@ from django.db import transaction
 from registrum import storage
 from registrum.audit.models import AuditEvent
 from registrum.policy import Level
-from registrum.records import encryption, services
+from registrum.records import encryption, integrity, services
 from registrum.records.models import Version
 from registrum.storage.keyring import FileKeyring
 from tests.conftest import database_url
@@ -142,6 +142,8 @@ def test_destroying_a_version_key_makes_its_content_unreadable(world, sample_pdf
     assert version.wrapped_key is None and not storage.get_store().exists(version.blob_id)
     with pytest.raises(storage.BlobNotFound):
         services.open_version(world.reader, registration.document.public_id, 1)
+    found = integrity.check(storage.get_store())  # destroyed is not "missing"
+    assert found.sound and found.referenced == 0
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
