@@ -224,6 +224,7 @@ class Bench:
         encrypt, decrypt = content.cipher_rates()
         self.figures["content_encrypt_mib_s"] = encrypt
         self.figures["content_decrypt_mib_s"] = decrypt
+        self.context["content_sha256_alone_mib_s"] = round(content.fingerprint_rate(), 0)
         log(f"content: {encrypt:,.0f} MiB/s sealed, {decrypt:,.0f} MiB/s opened; a 50 MiB upload through the API")
         token = self._token(target, self.args.clerk, "bench-upload")
         growth = content.upload_peak_growth_mb(target, self.logs, token, self.work / "uploads", 50)
