@@ -8,16 +8,21 @@ import hashlib
 import io
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from bench.server import free_port
 from registrum import storage
+from registrum.accounts.services import issue_token
 from registrum.audit.models import AuditEvent
 from registrum.policy import Level
 from registrum.records import encryption, integrity, services
@@ -192,3 +197,61 @@ def test_init_creates_a_private_keyring_once(tmp_path):
     status = cli("keys", "status", env=site_env(home))
     assert "key-encryption key: " in status.stdout and json.loads(before)["active"] in status.stdout
     assert base64.b64decode(next(iter(json.loads(before)["keys"].values()))["key"]).hex() not in status.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_server_keeps_serving_downloads_through_a_rotation_without_restart(world, tmp_path):
+    keyring = FileKeyring.create(tmp_path / "keys" / "kek.json")
+    storage.set_keyring(keyring)
+    try:
+        contents = register_with_content(world, 3)
+        old_id = keyring.active_id
+        port = free_port()
+        env = site_env(
+            tmp_path / "home",
+            REGISTRUM_DATABASE_URL=database_url(),
+            REGISTRUM_CONTENT_DIR=str(storage.get_store().root),
+            REGISTRUM_KEYRING_FILE=str(keyring.path),
+        )
+        command = [sys.executable, "-m", "registrum.cli", "serve", "--port", str(port), "--workers", "1"]
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                try:
+                    requests.get(f"{base}/accounts/login/", timeout=5)
+                    break
+                except requests.ConnectionError:
+                    time.sleep(0.1)
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {issue_token(world.reader, world.reader, name='test')}"
+
+            def served() -> dict[str, bytes]:
+                replies = {
+                    p: session.get(f"{base}/api/v1/documents/{p}/versions/1/content", timeout=30) for p in contents
+                }
+                assert all(r.status_code == 200 for r in replies.values()), {
+                    p: r.status_code for p, r in replies.items()
+                }
+                return {p: r.content for p, r in replies.items()}
+
+            assert served() == contents  # the server has read the keyring: only the old key
+            during = []
+            result = encryption.rotate_keys(
+                storage.get_store(),
+                keyring,
+                batch=1,
+                settle_seconds=0,
+                between_batches=lambda n: during.append(served()),
+            )
+            assert during and all(seen == contents for seen in during)
+            assert result.retired == [old_id] and old_id not in keyring.path.read_text()
+            assert served() == contents  # after the old key is gone from the keyring
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    finally:
+        storage.set_keyring(None)
