@@ -41,6 +41,10 @@ FLAT_MEMORY_RATIO = 1.25
 IMPORT_TARGETS = {"sqlite": 10_000.0, "postgres": 5_000.0}
 REGISTER_API_PER_S = 300.0
 REGISTER_API_P99_MS = 250.0
+# Encryption at rest: sealing and opening 1 MiB blobs, and a 50 MiB upload's memory above idle.
+CONTENT_CIPHER_MIB_S = 500.0
+UPLOAD_PEAK_GROWTH_MB = 64.0
+CONTENT_NAMES = ["content_encrypt_mib_s", "content_decrypt_mib_s", "upload_50mib_peak_growth_mb"]
 NOTES = [
     "* the bench's own check (memory flat as the file grows), not one of the project's targets",
     "import_sqlite_rss_growth_ratio has no target: SQLite's page cache (cache_size=-65536, up to 64 MiB)"
@@ -51,6 +55,9 @@ NOTES = [
     " against the base-scale import (ten times fewer rows), its lists timed with fewer requests",
     "register_api_*: concurrent clients registering through POST /api/v1/registrations, each with its own"
     " token and an Idempotency-Key per request; failures are non-2xx replies and transport errors",
+    "content_*_mib_s: 1 MiB blobs through the content store's own path (data key, SHA-256, AES-256-GCM,"
+    " key wrapped) in memory; upload_50mib_peak_growth_mb: one `serve` worker's VmHWM after a 50 MiB API"
+    " upload minus its VmRSS at idle",
     "download_*_during_import: a reader downloading a version again and again while `registrum import`"
     " of the base scale runs into the same site; failures are non-200 replies, errors and wrong content",
 ]
@@ -102,7 +109,7 @@ def load_names(db: str) -> list[str]:
 
 
 def expected_names(*, postgres_lists: bool = True, big: bool = True) -> list[str]:
-    names: list[str] = []
+    names: list[str] = list(CONTENT_NAMES)
     for scale_big in (False, True) if big else (False,):
         names += [*import_names("sqlite", big=scale_big), *import_names("postgres", big=scale_big)]
         names += list_names("sqlite", big=scale_big)
@@ -130,6 +137,10 @@ def target_for(name: str) -> Target | None:
         return Target(">=", REGISTER_API_PER_S, "brief")
     if stem.startswith("register_api_p99_ms_"):
         return Target("<=", REGISTER_API_P99_MS, "brief")
+    if stem in ("content_encrypt_mib_s", "content_decrypt_mib_s"):
+        return Target(">=", CONTENT_CIPHER_MIB_S, "brief")
+    if stem == "upload_50mib_peak_growth_mb":
+        return Target("<=", UPLOAD_PEAK_GROWTH_MB, "brief")
     if is_count(stem):
         return Target("<=", 0, "brief")
     if stem == "import_postgres_rss_growth_ratio":

@@ -38,7 +38,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from bench import dataset, latency, load, procs, report, server
+from bench import content, dataset, latency, load, procs, report, server
 from bench.procs import Target
 from devtools.pgcluster import running_cluster
 
@@ -178,6 +178,8 @@ class Bench:
                     self._settle(site)
                     lists = db == "sqlite" or not self.args.skip_postgres_lists
                     self._serve(db, site, csvs["base"], pool, lists=lists, load=True)
+                    if db == "sqlite":
+                        self._content(site)
                     if big:
                         self._import_big(db, big_site, csvs["big"])
                         self._settle(big_site)
@@ -214,6 +216,20 @@ class Bench:
         procs.run(target, "demo", "--registrations", "0", logs=self.logs)
         for copy in copies:
             shutil.copytree(target.home, copy.home)
+
+    def _content(self, target: Target) -> None:
+        """Encryption at rest: the cipher's rates in this process, and a 50 MiB upload's memory in a
+        one-worker server on the site (see bench.content)."""
+        log("content: sealing and opening 1 MiB blobs")
+        encrypt, decrypt = content.cipher_rates()
+        self.figures["content_encrypt_mib_s"] = encrypt
+        self.figures["content_decrypt_mib_s"] = decrypt
+        self.context["content_sha256_alone_mib_s"] = round(content.fingerprint_rate(), 0)
+        log(f"content: {encrypt:,.0f} MiB/s sealed, {decrypt:,.0f} MiB/s opened; a 50 MiB upload through the API")
+        token = self._token(target, self.args.clerk, "bench-upload")
+        growth = content.upload_peak_growth_mb(target, self.logs, token, self.work / "uploads", 50)
+        self.figures["upload_50mib_peak_growth_mb"] = growth
+        log(f"content: a 50 MiB upload took the worker {growth:.1f} MiB above idle")
 
     def _settle(self, target: Target) -> None:
         """On PostgreSQL, what autovacuum does within minutes of a bulk load; done now so the plans are settled."""

@@ -6,6 +6,8 @@ REGISTRUM_SECRET_KEY     required when REGISTRUM_DEBUG is off
 REGISTRUM_TLS            1 when served over HTTPS (directly or behind a proxy): secure cookies, HSTS
 REGISTRUM_PROXY_SSL_HEADER  e.g. HTTP_X_FORWARDED_PROTO, when a TLS-terminating proxy sets it to "https"
 REGISTRUM_MAX_UPLOAD_BYTES  largest content upload accepted, default 50 MiB
+REGISTRUM_KEYRING_FILE   the key-encryption keyring, default REGISTRUM_HOME/keys/kek.json
+REGISTRUM_KEK            a key-encryption key (base64 of 32 bytes) instead of the keyring file
 """
 
 from __future__ import annotations
@@ -201,10 +203,15 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 REGISTRUM_CONTENT_DIR = Path(os.environ.get("REGISTRUM_CONTENT_DIR", HOME / "content"))
+REGISTRUM_KEYRING_FILE = Path(os.environ.get("REGISTRUM_KEYRING_FILE", HOME / "keys" / "kek.json"))
 REGISTRUM_MAX_UPLOAD_BYTES = int(os.environ.get("REGISTRUM_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 REGISTRUM_PAGE_SIZE = 50
-# Uploads arrive in temporary files, never whole in memory.
+# Uploads arrive in temporary files, never whole in memory, and those are sealed (registrum.storage.uploads).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "registrum.storage.uploads.SealedTemporaryUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {

@@ -11,7 +11,10 @@ admin      system administrator, no clearance
 
 from __future__ import annotations
 
+import base64
 import io
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,6 +38,10 @@ from registrum.records.registration import RegistrationData
 # database): a failure they find is reproducible, and becomes a fixed example.
 hypothesis_settings.register_profile("registrum", derandomize=True, database=None, print_blob=True)
 hypothesis_settings.load_profile("registrum")
+
+# The key-encryption key of the test session's content, in the environment so the `registrum`
+# processes tests start (and their children) open the same content.
+os.environ.setdefault("REGISTRUM_KEK", base64.b64encode(secrets.token_bytes(32)).decode())
 
 SAMPLES = Path(__file__).resolve().parent.parent / "registrum" / "demo" / "samples"
 PASSWORD = "correct horse battery staple"

@@ -62,4 +62,5 @@ class EventType(models.TextChoices):
     # Operations
     STORAGE_REPAIRED = "storage.repaired", _("content storage repaired")
     KEYS_ROTATED = "storage.keys_rotated", _("encryption keys rotated")
+    CONTENT_SEALED = "storage.content_sealed", _("plain content encrypted")
     AUDIT_CHECKPOINT = "audit.checkpoint", _("audit chain checkpoint signed")

@@ -6,6 +6,9 @@ class RecordsConfig(AppConfig):
     label = "records"
 
     def ready(self) -> None:
-        from registrum.records import auditing
+        from registrum.records import (
+            auditing,
+            encryption,  # noqa: F401  (registers the key-encryption key check)
+        )
 
         auditing.register()

@@ -48,7 +48,8 @@ def inspect(stream: ReadableStream, media_type: str) -> str:
             import pypdfium2
 
             stream.seek(0)
-            pdf = pypdfium2.PdfDocument(stream.read())
+            # pdfium reads the stream on demand: a 50 MiB PDF is never whole in memory.
+            pdf = pypdfium2.PdfDocument(stream, autoclose=False)
             pages = len(pdf)
             pdf.close()
             return "" if pages else gettext_noop("PDF has no pages")

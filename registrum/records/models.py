@@ -280,14 +280,21 @@ class Access(models.Model):
 
 
 class Version(models.Model):
-    """An electronic content object of a document, stored by its SHA-256."""
+    """An electronic content object of a document: sealed in the content store under its own data
+    key, which is kept here wrapped by the key-encryption key (outside the database). Destroying
+    the wrapped key makes the content unreadable for good, wherever copies of the blob went."""
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveSmallIntegerField()
     filename = models.CharField(_("file name"), max_length=255)
     media_type = models.CharField(_("type"), max_length=100)
     size = models.BigIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)  # of the plaintext: a fingerprint
+    # The sealed blob's opaque id; null only for content stored before encryption at rest, until
+    # `registrum keys migrate` (run by `registrum init`) seals it.
+    blob_id = models.CharField(max_length=32, null=True, unique=True)
+    kek_id = models.CharField(max_length=64, blank=True, db_index=True)
+    wrapped_key = models.BinaryField(null=True)
     uploaded_at = models.DateTimeField(_("uploaded"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Set when the content does not look like what its name says (kept as received, flagged).

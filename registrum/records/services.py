@@ -393,8 +393,8 @@ def register_document(
     """Enter a new document in a registry's register, with its first version if content is given.
 
     Content is stored first (outside the transaction, it can be large). If the registration then
-    fails, the content stays unreferenced and `registrum storage check --repair` removes it after
-    its grace period: deleting it here could remove bytes a concurrent registration shares.
+    fails, the content stays unreferenced (sealed, its data key gone with the failed transaction)
+    and `registrum storage check --repair` removes it after its grace period.
     """
     check_may_register(actor, data)
     if upload is None:
@@ -702,6 +702,9 @@ def _add_version(
         media_type=media_type,
         size=blob.size,
         sha256=blob.sha256,
+        blob_id=blob.blob_id,
+        kek_id=blob.kek_id,
+        wrapped_key=blob.wrapped_key,
         uploaded_at=now,
         uploaded_by=actor,
         warning=warning,
@@ -736,7 +739,7 @@ def add_version(actor: Person, document_public_id: str, upload: Upload) -> Versi
 def open_version(actor: Person, document_public_id: str, number: int) -> tuple[Version, BinaryIO]:
     """Hand out content and record who took it: reading classified content is audited."""
     version = get_version_for(actor, document_public_id, number)
-    stream = storage.get_store().open(version.sha256)
+    stream = open_content(version)
     audit.record(
         actor,
         EventType.VERSION_DOWNLOADED,
@@ -745,6 +748,13 @@ def open_version(actor: Person, document_public_id: str, number: int) -> tuple[V
         data={"version": version.number, "filename": version.filename},
     )
     return version, stream
+
+
+def open_content(version: Version) -> BinaryIO:
+    """The plaintext of a version the caller was allowed (and audited) to read, decrypted as it is read."""
+    if version.blob_id is None or version.wrapped_key is None:
+        raise storage.BlobNotFound(f"{version}: not sealed yet (run `registrum keys migrate`)")
+    return storage.get_store().open(version.blob_id, version.kek_id, bytes(version.wrapped_key))
 
 
 # Need-to-know -------------------------------------------------------------------------------

@@ -60,6 +60,9 @@ REQUIRED = [
     "download_p95_ms_during_import_postgres",
     "download_failures_during_import_sqlite",
     "download_failures_during_import_postgres",
+    "content_encrypt_mib_s",
+    "content_decrypt_mib_s",
+    "upload_50mib_peak_growth_mb",
 ]
 
 

@@ -114,9 +114,8 @@ def test_registration_that_fails_half_way_uses_no_number_and_references_nothing(
         world.register(level=Level.NR, subject_level=Level.NS, upload=pdf_upload)
     assert not Document.objects.exists()
     assert not Version.objects.exists()
-    # The content stays, unreferenced, for `registrum storage check --repair` to sweep: removing
-    # it here could remove what a concurrent registration of the same bytes just committed.
-    assert [blob.sha256 for blob in store.iter_blobs()] == [hashlib.sha256(sample_pdf).hexdigest()]
+    # The content stays, unreferenced (sealed), for `registrum storage check --repair` to sweep.
+    assert len(list(store.iter_blobs())) == 1
     assert not events("records.document_registered").exists()
     registration = world.register(level=Level.NR)
     assert registration.sequence == 1  # the failed attempt's number was handed back
@@ -164,11 +163,12 @@ def test_content_is_stored_by_fingerprint_and_reads_back(world, pdf_upload, samp
     assert events("records.version_downloaded").filter(actor=world.reader).count() == 1
 
 
-def test_identical_content_is_stored_once(world, sample_pdf):
+def test_identical_content_is_stored_twice_so_each_version_can_be_destroyed_alone(world, sample_pdf):
     a = world.register(level=Level.NS, upload=services.Upload("a.pdf", io.BytesIO(sample_pdf))).document
     b = world.register(level=Level.NS, upload=services.Upload("b.pdf", io.BytesIO(sample_pdf))).document
-    assert a.versions.get().sha256 == b.versions.get().sha256
-    assert len(list(storage.get_store().root.rglob("*/*/*"))) == 1
+    va, vb = a.versions.get(), b.versions.get()
+    assert va.sha256 == vb.sha256 and va.blob_id != vb.blob_id and bytes(va.wrapped_key) != bytes(vb.wrapped_key)
+    assert len(list(storage.get_store().root.rglob("*/*/*"))) == 2
 
 
 def test_versions_are_numbered_and_a_damaged_pdf_is_kept_but_flagged(world, pdf_upload):

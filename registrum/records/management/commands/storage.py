@@ -50,25 +50,33 @@ class Command(BaseCommand):
         out = self.stdout.write
         out(
             f"{found.blobs} blob(s), {storage.format_bytes(found.stored_bytes)} stored; "
-            f"{found.referenced} digest(s) referenced by versions"
+            f"{found.referenced} blob(s) referenced by versions"
         )
         out(f"unreferenced: {len(found.unreferenced)}")
         for blob in found.unreferenced:
-            out(f"  {blob.sha256}  {storage.format_bytes(blob.size)}, stored {_when(blob.mtime)}")
+            out(f"  {blob.blob_id}  {storage.format_bytes(blob.size)}, stored {_when(blob.mtime)}")
         out(f"missing: {len(found.missing)}")
-        for digest, versions in found.missing.items():
-            out(f"  {digest}  referenced by {', '.join(versions)}")
+        for blob_id, versions in found.missing.items():
+            out(f"  {blob_id}  referenced by {', '.join(versions)}")
+        if found.unsealed:
+            out(f"not sealed yet (stored before encryption at rest): {len(found.unsealed)}")
+            for version in found.unsealed:
+                out(f"  {version}")
         if options["repair"]:
             grace = timedelta(hours=options["grace_hours"])
             done = integrity.repair(store, found.unreferenced, grace=grace)
             out(f"removed: {len(done.removed)} unreferenced blob(s) stored more than {options['grace_hours']:g} h ago")
             for blob in done.removed:
-                out(f"  {blob.sha256}  {storage.format_bytes(blob.size)}")
+                out(f"  {blob.blob_id}  {storage.format_bytes(blob.size)}")
             if done.within_grace:
                 out(f"kept: {len(done.within_grace)} unreferenced blob(s) within the grace period")
             out(f"removed: {len(done.temp_files)} temporary file(s)")
+        if found.unsealed:
+            raise CommandError(
+                f"{len(found.unsealed)} version(s) are stored in plain files: run `registrum keys migrate`"
+            )
         if not found.sound:
             raise CommandError(
                 f"{sum(len(v) for v in found.missing.values())} version(s) refer to missing content "
-                f"({len(found.missing)} digest(s)); restore it from a backup"
+                f"({len(found.missing)} blob(s)); restore it from a backup"
             )

@@ -23,13 +23,17 @@ def restrict_to_owner(home: Path) -> None:
 
 
 class Command(BaseCommand):
-    help = "Create the data folder and the database schema (safe to run again)."
+    help = "Create the data folder, the key-encryption keyring and the database schema (safe to run again)."
+    # The start-up checks would refuse a site without its keyring: creating it is this command's work.
+    requires_system_checks: list[str] = []
 
     def handle(self, *args: Any, **options: Any) -> None:
         settings.HOME.mkdir(parents=True, exist_ok=True)
-        settings.REGISTRUM_CONTENT_DIR.mkdir(parents=True, exist_ok=True)
+        settings.REGISTRUM_CONTENT_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
         restrict_to_owner(settings.HOME)
+        call_command("keys", "create", stdout=self.stdout)
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("keys", "migrate", stdout=self.stdout, verbosity=0)
         call_command("check", verbosity=0)
         db = settings.DATABASES["default"]
         engine = str(db["ENGINE"]).rsplit(".", 1)[-1]
