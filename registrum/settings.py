@@ -4,6 +4,8 @@ REGISTRUM_HOME           data folder (database, content store), default ./var
 REGISTRUM_DATABASE_URL   e.g. postgres://user:pass@127.0.0.1:5432/registrum; default SQLite under REGISTRUM_HOME
 REGISTRUM_SECRET_KEY     required when REGISTRUM_DEBUG is off
 REGISTRUM_MAX_UPLOAD_BYTES  largest content upload accepted, default 50 MiB
+REGISTRUM_AUDIT_CHECKPOINTS  where signed audit checkpoints go, default REGISTRUM_HOME/audit/checkpoints.jsonl
+REGISTRUM_AUDIT_SIGNING_KEY  the checkpoints' Ed25519 key, default REGISTRUM_HOME/keys/audit-signing.key (+ .pub)
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Audit events name where a request came from (web or api, and the client address).
+    "registrum.audit.middleware.AuditOriginMiddleware",
     # Deny by default: every page needs a signed-in person unless it says otherwise (the login
     # page, the language switch; the API authenticates its own bearer tokens).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -155,6 +159,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 REGISTRUM_CONTENT_DIR = Path(os.environ.get("REGISTRUM_CONTENT_DIR", HOME / "content"))
 REGISTRUM_MAX_UPLOAD_BYTES = int(os.environ.get("REGISTRUM_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 REGISTRUM_PAGE_SIZE = 50
+# The audit chain's signing key (Ed25519, made by `registrum init`; the public key beside it, .pub)
+# and the file its signed checkpoints are appended to: point that at write-once storage.
+REGISTRUM_AUDIT_SIGNING_KEY = Path(os.environ.get("REGISTRUM_AUDIT_SIGNING_KEY", HOME / "keys" / "audit-signing.key"))
+REGISTRUM_AUDIT_CHECKPOINTS = Path(os.environ.get("REGISTRUM_AUDIT_CHECKPOINTS", HOME / "audit" / "checkpoints.jsonl"))
 # Uploads arrive in temporary files, never whole in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
