@@ -71,15 +71,33 @@ def test_each_committed_event_is_linked_and_the_chain_verifies(chained):
 
 
 def test_the_first_hash_follows_the_documented_encoding(chained):
-    first = chained[0]
-    first.refresh_from_db()
+    first = AuditEvent.objects.get(pk=chained[0].pk)
     micros = round(first.at.timestamp() * 1_000_000)
     data = json.dumps(first.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    text = (
-        f"{first.pk};{micros};-;-;{len(first.origin)}:{first.origin}{len(first.event)}:{first.event}0:-;"
-        f"{len(first.summary)}:{first.summary}{len(data)}:{data}"
-    )
-    assert AuditLink.objects.get(position=1).hash == hashlib.sha256(bytes(32) + text.encode()).hexdigest()
+
+    def text(value: str) -> str:
+        return f"{len(value.encode())}:{value}"
+
+    encoded = (
+        f"{first.pk};{micros};-;-;{text(first.origin)}{text(first.event)}{text('')}-;{text(first.summary)}{text(data)}"
+    ).encode()
+    assert AuditLink.objects.get(position=1).hash == hashlib.sha256(bytes(32) + encoded).hexdigest()
+
+
+def test_the_database_encodes_events_as_the_python_reference_does(chained, world):
+    with audit.acting(origin="web 2001:db8::1", on_behalf_of=world.reader), transaction.atomic():
+        odd = audit.record(world.clerk, EventType.ACCESS_GRANTED, world.reader, summary="a;b:c-1 ✓", data={"k": "ü"})
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {chain.event_columns(vendor)}, {chain.encoded_sql(vendor)} FROM audit_auditevent e"
+            " WHERE e.id > %s ORDER BY e.id",
+            [-1],
+        )
+        rows = cursor.fetchall()
+    assert [row[-1] for row in rows][-1].startswith(f"{odd.pk};".encode())
+    for row in rows:
+        assert bytes(row[-1]) == chain.encode(row[:-1])
 
 
 def test_data_is_stored_as_canonical_json_and_read_as_a_dict(chained):
@@ -123,8 +141,6 @@ def test_the_database_refuses_update_and_delete_on_events_and_links(chained):
         "UPDATE audit_auditlink SET hash = 'x'",
         "DELETE FROM audit_auditlink",
     ]
-    if connection.vendor == "postgresql":
-        statements += ["TRUNCATE audit_auditlink", "TRUNCATE audit_auditevent CASCADE"]
     for statement in statements:
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             _sql(statement)
@@ -132,6 +148,17 @@ def test_the_database_refuses_update_and_delete_on_events_and_links(chained):
     assert AuditLink.objects.count() == 6
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=chained[0].pk).update(summary="edited through the ORM")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_refuses_truncate_too():
+    if connection.vendor != "postgresql":
+        pytest.skip("TRUNCATE is PostgreSQL's (SQLite has DELETE only)")
+    _record(2)
+    for statement in ["TRUNCATE audit_auditlink", "TRUNCATE audit_auditevent CASCADE"]:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            _sql(statement)
+    assert AuditLink.objects.count() == 2
 
 
 def test_verify_names_an_altered_event(chained):
@@ -195,9 +222,9 @@ def test_verify_names_an_event_inserted_into_the_chain(chained):
         cursor.execute(chain._walk_sql(connection.vendor, True), [2, 2])
         previous = cursor.fetchone()[1]
         cursor.execute(
-            f"SELECT {chain.event_columns(connection.vendor)} FROM audit_auditevent e WHERE e.id = %s", [forged_id]
+            f"SELECT {chain.encoded_sql(connection.vendor)} FROM audit_auditevent e WHERE e.id = %s", [forged_id]
         )
-        forged_hash = chain.link_hash(bytes.fromhex(previous), cursor.fetchone()).hex()
+        forged_hash = chain.link_hash(bytes.fromhex(previous), bytes(cursor.fetchone()[0])).hex()
     _sql("INSERT INTO audit_auditlink (position, event_id, hash) VALUES (3, %s, %s)", [forged_id, forged_hash])
     broken = _verify().broken
     assert (broken.position, broken.event_id, broken.kind) == (3, forged_id, "inserted")
