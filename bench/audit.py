@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 SUMMARY = "IMS-REG/2026/{n:06d} downloaded: version 1 of 'Exercise STEADFAST planning conference' (PDF)"
 
@@ -151,11 +150,11 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
 
     figures["audit_event_writes_per_s"] = _writes(args.writers, args.writes)
     real = chain.chain_after_commit
-    chain.chain_after_commit = lambda since: None  # type: ignore[assignment]  # no-op, in this benchmark only
+    chain.chain_after_commit = lambda since: None  # no-op, in this benchmark only
     try:
         figures["audit_event_writes_unchained_per_s"] = _writes(args.writers, args.writes)
     finally:
-        chain.chain_after_commit = real  # type: ignore[method-assign]
+        chain.chain_after_commit = real
     chain.chain_pending(checkpoint=False)
     final = chain.walk()
     assert final.broken is None and final.unlinked_above == 0, final

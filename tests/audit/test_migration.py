@@ -27,11 +27,11 @@ def test_existing_events_get_canonical_data_and_become_append_only():
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
         old = _migrate(BEFORE)
-        Event = old.get_model("audit", "AuditEvent")
+        event_model = old.get_model("audit", "AuditEvent")
         at = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
         data = {"zeta": 1, "alpha": "café", "list": [3, {"b": 2, "a": 1}]}
-        first = Event.objects.create(at=at, event="records.version_downloaded", target_type="version", data=data)
-        empty = Event.objects.create(at=at, event="records.version_viewed", target_type="version", data={})
+        first = event_model.objects.create(at=at, event="records.version_downloaded", target_type="version", data=data)
+        empty = event_model.objects.create(at=at, event="records.version_viewed", target_type="version", data={})
 
         _migrate(latest)
         with connection.cursor() as cursor:
