@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.db import transaction
 
-from registrum.audit.chain import Break, Head, Walk, chain_pending, head, walk
+from registrum.audit.chain import Break, Head, Walk, chain_pending, head, walk, walk_in_parallel
 from registrum.audit.events import EventType
 from registrum.audit.models import canonical_json
 
@@ -274,16 +274,19 @@ class Verdict:
     note: str = ""  # e.g. no checkpoint file yet
 
 
-def verify(*, checkpoints: Path | None = None, public_key: Path | None = None, link_pending: bool = True) -> Verdict:
-    """The whole check `registrum audit verify` runs. Raises SigningKeyError when checkpoints
-    exist but the public key cannot be read."""
+def verify(
+    *, checkpoints: Path | None = None, public_key: Path | None = None, link_pending: bool = True, jobs: int = 1
+) -> Verdict:
+    """The whole check `registrum audit verify` runs (the chain walked by `jobs` processes when
+    long enough). Raises SigningKeyError when checkpoints exist but the public key cannot be read."""
     if link_pending:
         chain_pending(checkpoint=False)  # events newer than every linked one: the normal tail
     path = checkpoints or checkpoints_path()
     lines = read_all(path)
     public = load_public_key(public_key) if lines else None
     good = [(number, c) for number, c in lines if isinstance(c, Checkpoint)]
-    result = walk(c.position for _, c in good)
+    positions = [c.position for _, c in good]
+    result = walk_in_parallel(positions, jobs=jobs) if jobs > 1 else walk(positions)
     if result.broken is not None:
         return Verdict(result, 0, None, result.broken)
     checked, newest = 0, None

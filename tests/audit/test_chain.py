@@ -384,3 +384,19 @@ def test_an_import_batch_is_linked_in_one_pass(django_capture_on_commit_callback
     assert len(callbacks) == 1
     assert AuditLink.objects.count() == 25_000
     assert _verify().walk.checked == 25_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chain_walked_by_two_processes_names_the_same_first_break(monkeypatch):
+    monkeypatch.setattr(chain, "PARALLEL_FROM", 1)
+    events = _record(9)
+    whole = chain.walk_in_parallel(jobs=2)
+    assert whole.broken is None and whole.checked == 9
+    _as_attacker()
+    _sql("UPDATE audit_auditevent SET summary = 'x' WHERE id IN (%s, %s)", [events[7].pk, events[3].pk])
+    broken = chain.walk_in_parallel(jobs=2).broken
+    assert (broken.position, broken.event_id, broken.kind) == (4, events[3].pk, "altered")
+    _sql("UPDATE audit_auditevent SET summary = %s WHERE id = %s", [events[3].summary, events[3].pk])
+    broken = chain.walk_in_parallel(jobs=2).broken  # the second process's range
+    assert (broken.position, broken.event_id, broken.kind) == (8, events[7].pk, "altered")
+    triggers.create(connection)
