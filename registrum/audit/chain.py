@@ -171,22 +171,24 @@ def _unlinked_sql(vendor: str, *, stragglers: bool) -> str:
 
 
 def _link_batch(since: int | None, after: int) -> tuple[int, int, Head | None]:
-    """One short transaction: link up to BATCH unlinked events with ids above `after` (and at or
-    above `since`, or any id when since is None). Returns (events linked, last id seen, head)."""
+    """One short transaction (a savepoint inside a writer's): link up to BATCH unlinked events
+    with ids above `after` (and at or above `since`, or any id when since is None). Returns
+    (events linked, last id seen, the new head)."""
     from registrum.audit.models import AuditLink
 
     with transaction.atomic(), connection.cursor() as cursor:
         _lock_chain(cursor)
+        cursor.execute(f"SELECT position, hash, event_id FROM {LINK_TABLE} ORDER BY position DESC LIMIT 1")  # noqa: S608
+        top = cursor.fetchone() or (0, ZERO.hex(), 0)
         if since is not None:
             # Others' events above the newest linked one are fair game too (group commit).
-            since = min(since, _newest_linked_event(cursor) + 1)
+            since = min(since, top[2] + 1)
         params = [after] if since is None else [since, after]
         cursor.execute(_unlinked_sql(connection.vendor, stragglers=since is None), params)
         rows = cursor.fetchall()
         if not rows:
             return 0, after, None
-        top = head()
-        previous, position = top.digest, top.position
+        previous, position = bytes.fromhex(top[1]), top[0]
         links = []
         sha256 = hashlib.sha256
         for event_id, encoded in rows:
@@ -206,6 +208,15 @@ def chain_pending(since: int | None = None, *, stragglers: bool = False, checkpo
     transaction wrote (the pass starts there, or at the newest linked event if that is lower);
     None: just above the newest linked event; `stragglers=True`: every unlinked event, whatever
     its id (after a crash; see the module's docstring). Signs a checkpoint when one is due."""
+    count, newest = _chain(since, stragglers=stragglers)
+    if checkpoint and newest is not None and not connection.in_atomic_block:
+        from registrum.audit import checkpoints
+
+        checkpoints.sign_if_due(newest)
+    return count
+
+
+def _chain(since: int | None, *, stragglers: bool = False) -> tuple[int, Head | None]:
     global _missed_since
     if since is None and not stragglers:
         with connection.cursor() as cursor:
@@ -225,31 +236,45 @@ def chain_pending(since: int | None = None, *, stragglers: bool = False, checkpo
         _missed_since = since if since is not None else 1
         raise
     _missed_since = None
-    if checkpoint and newest is not None and not connection.in_atomic_block:
-        from registrum.audit import checkpoints
-
-        checkpoints.sign_if_due(newest)
-    return total
+    return total, newest
 
 
 class _Pending:
-    """One transaction's chaining pass, run once after it commits."""
+    """One transaction's chaining pass, run once after it commits (on SQLite: only the check
+    whether a checkpoint is due, its events being linked already)."""
 
     def __init__(self, since: int) -> None:
         self.since = since
+        self.head: Head | None = None  # set when the events were linked inside the transaction
         self.ran = False
 
     def run(self) -> None:
         self.ran = True
         try:
-            chain_pending(self.since)
+            if self.head is not None:
+                from registrum.audit import checkpoints
+
+                checkpoints.sign_if_due(self.head)
+            else:
+                chain_pending(self.since)
         except Exception:
             # The events are committed; the next pass in this process or `audit verify` finds them.
             log.exception("audit chaining after commit failed; events from id %s stay unlinked for now", self.since)
 
 
 def chain_after_commit(since: int) -> None:
-    """Make sure the current transaction's events, all with ids >= since, are linked once it commits."""
+    """Make sure the current transaction's events, all with ids >= since, are linked once it commits.
+
+    On SQLite they are linked at once, inside the writer's transaction: every SQLite write already
+    holds the one writer lock until its commit, so linking there adds no waiting, while a separate
+    linking transaction after each commit costs a second synced commit (measured: 743 against
+    1,658 single-event transactions per second with 4 writers; `python -m bench.audit`)."""
+    linked: Head | None = None
+    if connection.vendor == "sqlite":
+        try:
+            linked = _chain(since)[1]
+        except Exception:
+            log.exception("audit linking inside the transaction failed; trying again after its commit")
     pending: _Pending | None = getattr(connection, "_audit_pending", None)
     if pending is not None and not pending.ran:
         # Join it when it was registered in this block or one enclosing it (it then runs when
@@ -257,8 +282,13 @@ def chain_after_commit(since: int) -> None:
         current = set(connection.savepoint_ids)
         if any(entry[1] == pending.run and entry[0] <= current for entry in connection.run_on_commit):
             pending.since = min(pending.since, since)
+            if pending.head is not None and linked is None:
+                pending.head = None  # some events still to link after the commit
+            elif linked is not None and pending.head is not None:
+                pending.head = linked
             return
     pending = _Pending(since)
+    pending.head = linked
     setattr(connection, "_audit_pending", pending)  # noqa: B010 (an attribute of our own on the wrapper)
     transaction.on_commit(pending.run)
 

@@ -81,6 +81,7 @@ def ensure_signing_key() -> bool:
     fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
+    _no_key_until.pop(private, None)
     public.write_bytes(
         key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
@@ -232,7 +233,8 @@ def _write(top: Head, key: Ed25519PrivateKey) -> Checkpoint:
 
 # The newest checkpoint this process knows of, per file: (position, at as epoch seconds).
 _known: dict[Path, tuple[int, float]] = {}
-_warned_no_key = False
+# Per key file: time.monotonic() before which a missing key is not looked for again.
+_no_key_until: dict[Path, float] = {}
 
 
 def _remember(path: Path, checkpoint: Checkpoint | None) -> None:
@@ -248,9 +250,10 @@ def _due(last: tuple[int, float], top: Head) -> bool:
 def sign_if_due(top: Head) -> Checkpoint | None:
     """After a chaining pass: sign the head if 10,000 positions or 10 minutes passed since the
     last checkpoint (another process may have written one: the file decides)."""
-    global _warned_no_key
     path = checkpoints_path()
     if path in _known and not _due(_known[path], top):
+        return None
+    if time.monotonic() < _no_key_until.get(signing_key_path(), 0.0):
         return None
     _remember(path, read_last(path))
     if not _due(_known[path], top):
@@ -258,9 +261,9 @@ def sign_if_due(top: Head) -> Checkpoint | None:
     try:
         key = load_signing_key()
     except SigningKeyError as exc:
-        if not _warned_no_key:
-            log.warning("audit checkpoints are not signed: %s", exc)
-            _warned_no_key = True
+        # Said once a minute at most, and not looked for again until then: writers go on.
+        log.warning("audit checkpoints are not signed: %s", exc)
+        _no_key_until[signing_key_path()] = time.monotonic() + 60
         return None
     return _write(top, key)
 
