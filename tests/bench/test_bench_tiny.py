@@ -60,6 +60,12 @@ REQUIRED = [
     "download_p95_ms_during_import_postgres",
     "download_failures_during_import_sqlite",
     "download_failures_during_import_postgres",
+    "audit_verify_per_s",
+    "audit_verify_per_s_postgres",
+    "audit_verify_per_s_1m",
+    "audit_chain_per_s",
+    "audit_event_writes_per_s",
+    "audit_event_writes_unchained_per_s_postgres",
 ]
 
 
