@@ -150,9 +150,16 @@ def head() -> Head:
     return Head(row[0], row[1]) if row else Head(0, ZERO.hex())
 
 
-def _lock_chain(cursor: Any) -> None:
+def _lock_chain(cursor: Any, *, asynchronous: bool) -> None:
     if connection.vendor == "postgresql":
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PG_LOCK_KEY])
+        # The chain lock is held until the commit returns: waiting for the log flush there would
+        # cap every writer at one flush per event. Links derive from committed events: a crash
+        # can only lose the newest, which the next pass links again; a checkpoint is signed only
+        # after a synchronous commit (checkpoints._write).
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s), set_config('synchronous_commit', %s, true)",
+            [PG_LOCK_KEY, "off" if asynchronous else "on"],
+        )
     # SQLite: the transaction itself holds the writer lock (BEGIN IMMEDIATE, registrum.sqlite).
 
 
@@ -161,33 +168,40 @@ def _newest_linked_event(cursor: Any) -> int:
     return cursor.fetchone()[0] or 0
 
 
-def _unlinked_sql(vendor: str, *, stragglers: bool) -> str:
-    floor = "" if stragglers else "e.id >= %s AND "
-    return (
-        f"SELECT e.id, {encoded_sql(vendor)} FROM {EVENT_TABLE} e "  # noqa: S608
-        f"WHERE {floor}e.id > %s AND NOT EXISTS (SELECT 1 FROM {LINK_TABLE} l WHERE l.event_id = e.id) "
-        f"ORDER BY e.id LIMIT {BATCH}"
-    )
+def _link_batch(since: int | None, after: int) -> tuple[int, int, Head | None, bool]:
+    """One short transaction (a savepoint inside a writer's): link the unlinked events among the
+    next BATCH ids above `after` (and at or above `since`; any id when since is None).
+    Returns (events linked, last id looked at, the new head or None, whether ids ran out).
 
-
-def _link_batch(since: int | None, after: int) -> tuple[int, int, Head | None]:
-    """One short transaction (a savepoint inside a writer's): link up to BATCH unlinked events
-    with ids above `after` (and at or above `since`, or any id when since is None). Returns
-    (events linked, last id seen, the new head)."""
+    Bounded id ranges, not ORDER BY ... LIMIT over an anti-join: a planner with stale statistics
+    (a table just filled by an import) would hash the whole link table for every download's pass."""
     from registrum.audit.models import AuditLink
 
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock_chain(cursor)
+        _lock_chain(cursor, asynchronous=own_transaction)
         cursor.execute(f"SELECT position, hash, event_id FROM {LINK_TABLE} ORDER BY position DESC LIMIT 1")  # noqa: S608
         top = cursor.fetchone() or (0, ZERO.hex(), 0)
         if since is not None:
             # Others' events above the newest linked one are fair game too (group commit).
-            since = min(since, top[2] + 1)
-        params = [after] if since is None else [since, after]
-        cursor.execute(_unlinked_sql(connection.vendor, stragglers=since is None), params)
+            after = max(after, min(since, top[2] + 1) - 1)
+        # A window of ids, not ORDER BY ... LIMIT: bounded ranges keep every plan an index scan.
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {EVENT_TABLE} WHERE id > %s", [after])  # noqa: S608
+        lowest, newest = cursor.fetchone()
+        if lowest is None:
+            return 0, after, None, True
+        low, high = lowest, lowest + BATCH - 1
+        exhausted = high >= newest
+        cursor.execute(
+            f"SELECT e.id, {encoded_sql(connection.vendor)} FROM {EVENT_TABLE} e"  # noqa: S608
+            f" WHERE e.id >= %s AND e.id <= %s AND NOT EXISTS"
+            f" (SELECT 1 FROM {LINK_TABLE} l WHERE l.event_id = e.id AND l.event_id >= %s AND l.event_id <= %s)"
+            " ORDER BY e.id",
+            [low, high, low, high],
+        )
         rows = cursor.fetchall()
         if not rows:
-            return 0, after, None
+            return 0, high, None, exhausted
         previous, position = bytes.fromhex(top[1]), top[0]
         links = []
         sha256 = hashlib.sha256
@@ -195,8 +209,15 @@ def _link_batch(since: int | None, after: int) -> tuple[int, int, Head | None]:
             previous = sha256(previous + encoded).digest()
             position += 1
             links.append((position, event_id, previous.hex()))
-        insert_many(AuditLink, ["position", "event_id", "hash"], links)
-        return len(links), rows[-1][0], Head(position, links[-1][2])
+        if len(links) > 100:
+            insert_many(AuditLink, ["position", "event_id", "hash"], links)
+        else:  # one statement, one round trip (COPY takes three)
+            values = ", ".join(["(%s, %s, %s)"] * len(links))
+            cursor.execute(
+                f"INSERT INTO {LINK_TABLE} (position, event_id, hash) VALUES {values}",  # noqa: S608
+                [value for link in links for value in link],
+            )
+        return len(links), high, Head(position, links[-1][2]), exhausted
 
 
 # Set when a pass failed: the process's next pass starts there, so nothing is left behind.
@@ -226,11 +247,10 @@ def _chain(since: int | None, *, stragglers: bool = False) -> tuple[int, Head | 
     total, after, newest = 0, -(2**62), None
     try:
         while True:
-            count, after, moved = _link_batch(None if stragglers else since, after)
-            if not count:
-                break
-            total, newest = total + count, moved
-            if count < BATCH:
+            count, after, moved, exhausted = _link_batch(None if stragglers else since, after)
+            if count:
+                total, newest = total + count, moved
+            if exhausted:
                 break
     except Exception:
         _missed_since = since if since is not None else 1

@@ -218,8 +218,9 @@ def _write(top: Head, key: Ed25519PrivateKey) -> Checkpoint:
 
     checkpoint = sign(top, key)
     path = checkpoints_path()
-    append(checkpoint, path)
-    _remember(path, checkpoint)
+    _remember(path, checkpoint)  # before the event, whose own linking must not find one due
+    # The event first: its synchronous commit also makes every link before it durable (links
+    # commit asynchronously on PostgreSQL), so no signed position can vanish in a crash.
     with transaction.atomic():
         audit.record(
             None,
@@ -228,6 +229,7 @@ def _write(top: Head, key: Ed25519PrivateKey) -> Checkpoint:
             summary=f"audit chain signed at position {top.position}",
             data={"position": top.position, "hash": top.hash, "key": checkpoint.key, "file": str(path)},
         )
+    append(checkpoint, path)
     return checkpoint
 
 
