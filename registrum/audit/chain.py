@@ -19,15 +19,20 @@ What is covered
     keeps the two equal. Positions run 1..n with no gaps; the chain orders by position, not by
     event id (an event whose transaction committed late gets a later position).
 
-Why chaining is deferred
+Why chaining is deferred (PostgreSQL), and why not on SQLite
     Linking an event needs the previous hash, so linking is serial. Doing it inside the writer's
-    transaction would hold one global lock from the first event to the commit of every download,
-    registration and import: they would all queue behind each other (and behind a long import).
-    So `record` only INSERTs the event; after the transaction commits, `chain_pending` takes the
-    chain lock in a short transaction of its own (PostgreSQL: an advisory lock; SQLite: the
-    backend's writer lock, which every write takes anyway), and links every committed event not
-    yet linked, in id order, with bulk inserts. Committers that arrive together share one pass
-    (group commit): the first links everybody's events, the others find nothing left to do.
+    transaction on PostgreSQL would hold one global lock from the first event to the commit of
+    every download, registration and import: they would all queue behind each other (and behind
+    a long import). So there `record` only INSERTs the event; after the transaction commits,
+    `chain_pending` takes the chain lock (an advisory lock) in a short transaction of its own,
+    committed without waiting for the log flush, and links every committed event not yet linked,
+    in id order, with bulk inserts. Committers that arrive together share one pass (group
+    commit): the first links everybody's events, the others find nothing left to do.
+
+    SQLite already lets one writer in at a time (the backend's writer lock, held from BEGIN to
+    COMMIT), so linking inside the writer's transaction adds no waiting, while a linking
+    transaction after each commit would cost every download a second synced commit. There
+    `record` links at once, in the same transaction (`chain_after_commit`).
 
     Each pass looks at events from the lowest id its own transaction wrote (or just above the
     newest linked event), not the whole table, so it costs what it links. An event whose
