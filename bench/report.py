@@ -45,6 +45,7 @@ REGISTER_API_P99_MS = 250.0
 CONTENT_CIPHER_MIB_S = 500.0
 UPLOAD_PEAK_GROWTH_MB = 64.0
 CONTENT_NAMES = ["content_encrypt_mib_s", "content_decrypt_mib_s", "upload_50mib_peak_growth_mb"]
+AUDIT_VERIFY_PER_S = 500_000.0
 NOTES = [
     "* the bench's own check (memory flat as the file grows), not one of the project's targets",
     "import_sqlite_rss_growth_ratio has no target: SQLite's page cache (cache_size=-65536, up to 64 MiB)"
@@ -58,6 +59,9 @@ NOTES = [
     "content_*_mib_s: 1 MiB blobs through the content store's own path (data key, SHA-256, AES-256-GCM,"
     " key wrapped) in memory; upload_50mib_peak_growth_mb: one `serve` worker's VmHWM after a 50 MiB API"
     " upload minus its VmRSS at idle",
+    "audit_*: python -m bench.audit on a site of its own: N events written in bulk then linked in one pass"
+    " (chain), the chain walked by `registrum audit verify`'s code in 2 processes (verify) and 1 (1proc);"
+    " event_writes: 4 processes committing single-event transactions, unchained: linking replaced by a no-op",
     "download_*_during_import: a reader downloading a version again and again while `registrum import`"
     " of the base scale runs into the same site; failures are non-200 replies, errors and wrong content",
 ]
@@ -108,6 +112,14 @@ def load_names(db: str) -> list[str]:
     ]
 
 
+def audit_names(db: str, *, big: bool = False) -> list[str]:
+    suffix = _suffix(db, big)
+    names = [f"audit_chain_per_s{suffix}", f"audit_verify_per_s{suffix}", f"audit_verify_1proc_per_s{suffix}"]
+    if not big:
+        names += [f"audit_event_writes_per_s{suffix}", f"audit_event_writes_unchained_per_s{suffix}"]
+    return names
+
+
 def expected_names(*, postgres_lists: bool = True, big: bool = True) -> list[str]:
     names: list[str] = list(CONTENT_NAMES)
     for scale_big in (False, True) if big else (False,):
@@ -117,6 +129,7 @@ def expected_names(*, postgres_lists: bool = True, big: bool = True) -> list[str
             names += list_names("postgres", big=scale_big)
         if not scale_big:
             names += [*load_names("sqlite"), *load_names("postgres")]
+        names += [*audit_names("sqlite", big=scale_big), *audit_names("postgres", big=scale_big)]
     return names
 
 
@@ -133,6 +146,8 @@ def target_for(name: str) -> Target | None:
             return Target(">=", rate, "brief")
     if "_p95_ms_" in stem and stem.startswith("list_"):
         return Target("<=", P95_TARGET_MS_1M if big else P95_TARGET_MS, "brief")
+    if stem in ("audit_verify_per_s", "audit_verify_per_s_postgres"):
+        return Target(">=", AUDIT_VERIFY_PER_S, "brief")
     if stem.startswith("register_api_per_s_"):
         return Target(">=", REGISTER_API_PER_S, "brief")
     if stem.startswith("register_api_p99_ms_"):

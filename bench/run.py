@@ -23,6 +23,7 @@ figures are named ..._1m). `--scale 100000` measures the base only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -166,6 +167,9 @@ class Bench:
                 self._set_up(postgres, [])
                 postgres_tenth = Target("postgres-tenth", postgres.home, clone_database(url, "registrum_tenth"))
                 postgres_big = Target("postgres-1m", postgres.home, clone_database(url, "registrum_1m"))
+                audit_urls = {"postgres": clone_database(url, "registrum_audit")}
+                if big:
+                    audit_urls["postgres_1m"] = clone_database(url, "registrum_audit_1m")
                 self.context["postgres"] = server_version(url)
                 sqlite_ready.result()
                 log(f"set-up done in {time.monotonic() - started:.0f} s")
@@ -180,10 +184,12 @@ class Bench:
                     self._serve(db, site, csvs["base"], pool, lists=lists, load=True)
                     if db == "sqlite":
                         self._content(site)
+                    self._audit(db, audit_urls.get(db), self.args.base_scale, big=False)
                     if big:
                         self._import_big(db, big_site, csvs["big"])
                         self._settle(big_site)
                         self._serve(db, big_site, csvs["base"], pool, lists=lists, load=False)
+                        self._audit(db, audit_urls.get(f"{db}_1m"), self.args.big_scale, big=True)
                     if not lists:
                         for name in report.list_names(db) + (report.list_names(db, big=True) if big else []):
                             self.skipped[name] = "--skip-postgres-lists"
@@ -230,6 +236,31 @@ class Bench:
         growth = content.upload_peak_growth_mb(target, self.logs, token, self.work / "uploads", 50)
         self.figures["upload_50mib_peak_growth_mb"] = growth
         log(f"content: a 50 MiB upload took the worker {growth:.1f} MiB above idle")
+
+    def _audit(self, db: str, database_url: str | None, events: int, *, big: bool) -> None:
+        """The audit chain's own figures (bench.audit), on a database of their own."""
+        out = self.work / f"audit-{db}{'-1m' if big else ''}.json"
+        argv = [
+            sys.executable,
+            "-m",
+            "bench.audit",
+            "--events",
+            str(events),
+            "--json",
+            str(out),
+            "--dir",
+            str(self.work),
+        ]
+        if database_url:
+            argv += ["--database-url", database_url]
+        if big:
+            argv.append("--no-writes")
+        log(f"{db}: audit chain, {events:,} events")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRUM_")}
+        subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
+        suffix = report._suffix(db, big)
+        for name, value in json.loads(out.read_text()).items():
+            self.figures[f"{name}{suffix}"] = value
 
     def _settle(self, target: Target) -> None:
         """On PostgreSQL, what autovacuum does within minutes of a bulk load; done now so the plans are settled."""

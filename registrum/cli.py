@@ -68,6 +68,11 @@ def main() -> None:
             return
     from django.core.management import execute_from_command_line
 
+    from registrum.audit.context import cli_origin, set_default_origin
+
+    # Events recorded by this process name the operating-system account that ran it (a web server
+    # started here names each request's client instead: registrum.audit.middleware).
+    set_default_origin(cli_origin())
     execute_from_command_line(["registrum", *args])
 
 

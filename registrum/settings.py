@@ -8,6 +8,8 @@ REGISTRUM_PROXY_SSL_HEADER  e.g. HTTP_X_FORWARDED_PROTO, when a TLS-terminating 
 REGISTRUM_MAX_UPLOAD_BYTES  largest content upload accepted, default 50 MiB
 REGISTRUM_KEYRING_FILE   the key-encryption keyring, default REGISTRUM_HOME/keys/kek.json
 REGISTRUM_KEK            a key-encryption key (base64 of 32 bytes) instead of the keyring file
+REGISTRUM_AUDIT_CHECKPOINTS  where signed audit checkpoints go, default REGISTRUM_HOME/audit/checkpoints.jsonl
+REGISTRUM_AUDIT_SIGNING_KEY  the checkpoints' Ed25519 key, default REGISTRUM_HOME/keys/audit-signing.key (+ .pub)
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Audit events name where a request came from (web or api, and the client address).
+    "registrum.audit.middleware.AuditOriginMiddleware",
     # Deny by default: every page needs a signed-in person unless it says otherwise (the login
     # page, the language switch; the API authenticates its own bearer tokens).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -206,6 +210,10 @@ REGISTRUM_CONTENT_DIR = Path(os.environ.get("REGISTRUM_CONTENT_DIR", HOME / "con
 REGISTRUM_KEYRING_FILE = Path(os.environ.get("REGISTRUM_KEYRING_FILE", HOME / "keys" / "kek.json"))
 REGISTRUM_MAX_UPLOAD_BYTES = int(os.environ.get("REGISTRUM_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 REGISTRUM_PAGE_SIZE = 50
+# The audit chain's signing key (Ed25519, made by `registrum init`; the public key beside it, .pub)
+# and the file its signed checkpoints are appended to: point that at write-once storage.
+REGISTRUM_AUDIT_SIGNING_KEY = Path(os.environ.get("REGISTRUM_AUDIT_SIGNING_KEY", HOME / "keys" / "audit-signing.key"))
+REGISTRUM_AUDIT_CHECKPOINTS = Path(os.environ.get("REGISTRUM_AUDIT_CHECKPOINTS", HOME / "audit" / "checkpoints.jsonl"))
 # Uploads arrive in temporary files, never whole in memory, and those are sealed (registrum.storage.uploads).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [

@@ -56,6 +56,36 @@ def _content_store(tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _audit_files(settings, tmp_path):
+    """Each test signs audit checkpoints into its own file, with its own key (made on demand)."""
+    settings.REGISTRUM_AUDIT_CHECKPOINTS = tmp_path / "audit" / "checkpoints.jsonl"
+    settings.REGISTRUM_AUDIT_SIGNING_KEY = tmp_path / "keys" / "audit-signing.key"
+
+
+def _flush_past_audit_triggers() -> None:
+    """Transactional tests end with Django's flush (DELETE on SQLite, TRUNCATE on PostgreSQL),
+    which the append-only audit triggers refuse. In tests only, the flush drops them, empties the
+    tables and puts them back, all in its own transaction."""
+    from django.db import transaction
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from registrum.audit import triggers
+
+    flush = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with transaction.atomic(using=self.connection.alias):
+            triggers.drop(self.connection)
+            flush(self, sql_list)
+            triggers.create(self.connection)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+
+
+_flush_past_audit_triggers()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -63,6 +63,12 @@ REQUIRED = [
     "content_encrypt_mib_s",
     "content_decrypt_mib_s",
     "upload_50mib_peak_growth_mb",
+    "audit_verify_per_s",
+    "audit_verify_per_s_postgres",
+    "audit_verify_per_s_1m",
+    "audit_chain_per_s",
+    "audit_event_writes_per_s",
+    "audit_event_writes_unchained_per_s_postgres",
 ]
 
 

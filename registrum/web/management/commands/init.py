@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from registrum.audit import checkpoints
+
 
 def restrict_to_owner(home: Path) -> None:
     """Make the data folder readable by the service account only. New files already are (the
@@ -35,6 +37,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("keys", "migrate", stdout=self.stdout, verbosity=0)
         call_command("check", verbosity=0)
+        if checkpoints.ensure_signing_key():
+            self.stdout.write(f"Audit checkpoint signing key created: {checkpoints.signing_key_path()}")
         db = settings.DATABASES["default"]
         engine = str(db["ENGINE"]).rsplit(".", 1)[-1]
         self.stdout.write(f"Registrum is ready: data in {settings.HOME}, database {engine} {db['NAME']}")
