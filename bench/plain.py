@@ -1,11 +1,13 @@
-"""`registrum` with content encryption replaced by a no-op, for the benchmark's comparison only:
+"""`registrum` with content encryption and the audit chain replaced by no-ops, for the benchmark's
+comparison only:
 
     python -m bench.plain import FILE.csv --as jsmith ...   (the arguments of `registrum`)
 
 The benchmark measures what security costs (`import_sqlite_security_overhead_pct`) by running
 the same command with and without it. No setting of the application turns encryption off: the
 plain store exists here, in the benchmark, and is installed with `storage.set_store` inside the
-benchmark's own process. `install()` is the hook; the audit chain's no-op goes beside it.
+benchmark's own process; the chain's linking is replaced the same way (events are still
+written, only not linked). `install()` is the hook.
 """
 
 from __future__ import annotations
@@ -84,8 +86,10 @@ def install() -> None:
     from django.conf import settings
 
     from registrum import storage
+    from registrum.audit import chain
 
     storage.set_store(PlainContentStore(Path(settings.REGISTRUM_CONTENT_DIR) / "plain"))
+    chain.chain_after_commit = lambda since: None
 
 
 def main(argv: list[str]) -> None:

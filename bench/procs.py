@@ -48,20 +48,28 @@ class Finished:
     stderr: str
 
 
-def registrum_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "registrum.cli", *args]
+def registrum_argv(*args: str, module: str = "registrum.cli") -> list[str]:
+    return [sys.executable, "-m", module, *args]
 
 
-def run(target: Target, *args: str, logs: Path, timeout: float = 3600.0, stdin: str | None = None) -> Finished:
+def run(
+    target: Target,
+    *args: str,
+    logs: Path,
+    timeout: float = 3600.0,
+    stdin: str | None = None,
+    module: str = "registrum.cli",
+) -> Finished:
     """Run `registrum ARGS` to completion, with `stdin` written to its standard input (inherited when None);
-    raise CommandFailed with its output if it fails."""
+    raise CommandFailed with its output if it fails. `module` runs another entry with the same
+    arguments (bench.plain: registrum without its security, for comparison)."""
     logs.mkdir(parents=True, exist_ok=True)
     stem = f"{target.name}-{args[0]}-{time.monotonic_ns()}"
     out_path, err_path = logs / f"{stem}.out", logs / f"{stem}.err"
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            registrum_argv(*args),
+            registrum_argv(*args, module=module),
             cwd=REPO,
             env=target.env(),
             stdin=None if stdin is None else subprocess.PIPE,

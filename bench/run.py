@@ -157,7 +157,11 @@ class Bench:
         started_at = time.time()
         with ThreadPoolExecutor(max_workers=2) as pool:
             log("setting up the SQLite sites (init, demo)")
-            copies = [sqlite_tenth, sqlite_big] if big else [sqlite_tenth]
+            # Two more copies of the fresh SQLite site: the same import with and without security.
+            secure_site, plain_site = (
+                Target(f"sqlite-{kind}", self.work / f"sqlite-{kind}") for kind in ("secure", "plain")
+            )
+            copies = [sqlite_tenth, secure_site, plain_site, *([sqlite_big] if big else [])]
             sqlite_ready = pool.submit(self._set_up, sqlite, copies)
             csvs = self._write_csvs()
             log("starting a durable PostgreSQL cluster on loopback")
@@ -179,6 +183,8 @@ class Bench:
                     ("postgres", postgres, postgres_tenth, postgres_big),
                 ):
                     self._imports(db, site, tenth, csvs)
+                    if db == "sqlite":
+                        self._security_overhead(secure_site, plain_site, csvs["base"])
                     self._settle(site)
                     lists = db == "sqlite" or not self.args.skip_postgres_lists
                     self._serve(db, site, csvs["base"], pool, lists=lists, load=True)
@@ -222,6 +228,23 @@ class Bench:
         procs.run(target, "demo", "--registrations", "0", logs=self.logs)
         for copy in copies:
             shutil.copytree(target.home, copy.home)
+
+    def _security_overhead(self, secure: Target, plain: Target, base_csv: tuple[Path, int]) -> None:
+        """What the audit chain and encryption cost an import: the same CSV into two fresh copies of
+        the same site, once as shipped and once through bench.plain (both replaced by no-ops in that
+        process only). Imports store no content, so this is mostly the chain's linking."""
+        csv_path, rows = base_csv
+        log(f"sqlite: import of {rows:,} rows with and without the audit chain and encryption")
+        real = self._import(secure, csv_path, rows)
+        without = self._import(plain, csv_path, rows, module="bench.plain")
+        real_rate, plain_rate = rows / real.seconds, rows / without.seconds
+        self.figures["import_sqlite_security_overhead_pct"] = 100.0 * (1.0 - real_rate / plain_rate)
+        self.context["import_sqlite_secure_per_s"] = round(real_rate)
+        self.context["import_sqlite_without_security_per_s"] = round(plain_rate)
+        log(f"sqlite: {real_rate:,.0f} rows/s as shipped, {plain_rate:,.0f} rows/s without security")
+        if not self.args.keep:
+            for done in (secure, plain):
+                shutil.rmtree(done.home, ignore_errors=True)
 
     def _content(self, target: Target) -> None:
         """Encryption at rest: the cipher's rates in this process, and a 50 MiB upload's memory in a
@@ -322,8 +345,10 @@ class Bench:
         self.context[f"import_{db}_output_1m"] = big.stdout.strip()
         log(f"{db}: {self.figures[f'import_{db}_per_s_1m']:,.0f} rows/s, {big.peak_rss_kb / 1024:.0f} MB peak")
 
-    def _import(self, target: Target, csv_path: Path, rows: int) -> procs.Finished:
-        finished = procs.run(target, "import", str(csv_path), "--as", self.args.clerk, "--no-progress", logs=self.logs)
+    def _import(self, target: Target, csv_path: Path, rows: int, *, module: str = "registrum.cli") -> procs.Finished:
+        finished = procs.run(
+            target, "import", str(csv_path), "--as", self.args.clerk, "--no-progress", logs=self.logs, module=module
+        )
         if f"registered {rows} of {rows} row(s)" not in finished.stdout:
             raise procs.CommandFailed(f"unexpected import output: {finished.stdout}\n{finished.stderr}")
         return finished
