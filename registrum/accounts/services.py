@@ -18,7 +18,7 @@ from registrum.org.models import Person, Role
 from registrum.org.services import Actor, SystemActor
 from registrum.policy import Action, PersonTarget, active_policy, may
 
-TOKEN_PREFIX = "rgm_"
+TOKEN_PREFIX = "rgm_"  # noqa: S105 - the tokens' public prefix, not a secret
 PREFIX_LENGTH = 12  # TOKEN_PREFIX and 8 random characters: shown, and how a token is addressed
 DEFAULT_TOKEN_DAYS = 90
 # Every token expires: a forgotten one stops working within a year at most.

@@ -300,7 +300,8 @@ def verify(
         if problem:
             where = f"checkpoint on line {number} of {path}"
             return Verdict(result, checked, newest, Break(position, None, "checkpoint", f"{where}: {problem}"))
-        assert isinstance(entry, Checkpoint)
+        if not isinstance(entry, Checkpoint):
+            raise RuntimeError("internal check failed: isinstance(entry, Checkpoint)")
         checked, newest = checked + 1, entry
     note = "" if lines else f"no checkpoints yet in {path}"
     return Verdict(result, checked, newest, None, note)

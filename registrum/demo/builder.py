@@ -20,7 +20,7 @@ from registrum.records import services as records
 from registrum.records.models import Disposition, File, FilePlanClass, RetentionClass
 from registrum.records.registration import RegistrationData
 
-DEMO_PASSWORD = "registrum-demo"
+DEMO_PASSWORD = "registrum-demo"  # noqa: S105 - the published demo password
 SAMPLES = Path(__file__).parent / "samples"
 
 # (code, name, kind, parent code)
@@ -246,7 +246,7 @@ def is_loaded() -> bool:
 
 def build(registrations: int = 300, seed: int = 2026) -> dict[str, Person]:
     """Create the demo organisation and register the documents. Not idempotent: check is_loaded()."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, nothing secret
     people = _organisation()
     _file_plan()
     _sample_documents(people)

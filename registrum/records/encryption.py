@@ -63,7 +63,10 @@ def key_encryption_key_opens_stored_keys(app_configs: object = None, **kwargs: o
     for kek_id in kek_ids:
         sample = Version.objects.filter(kek_id=kek_id).exclude(blob_id=None).exclude(wrapped_key=None)[:1]
         for version in sample:
-            assert version.blob_id is not None and version.wrapped_key is not None
+            if not (version.blob_id is not None and version.wrapped_key is not None):
+                raise RuntimeError(
+                    "internal check failed: version.blob_id is not None and version.wrapped_key is not None"
+                )
             try:
                 storage.LocalContentStore.check_key(keyring, version.blob_id, kek_id, bytes(version.wrapped_key))
             except KeyringError as exc:
@@ -175,7 +178,10 @@ def rewrap_batch(store: storage.ContentStore, old_kek_id: str, *, batch: int = B
             .only("pk", "blob_id", "kek_id", "wrapped_key")[:batch]
         )
         for version in rows:
-            assert version.blob_id is not None and version.wrapped_key is not None
+            if not (version.blob_id is not None and version.wrapped_key is not None):
+                raise RuntimeError(
+                    "internal check failed: version.blob_id is not None and version.wrapped_key is not None"
+                )
             version.kek_id, version.wrapped_key = rewrap(version.blob_id, version.kek_id, bytes(version.wrapped_key))
         Version.objects.bulk_update(rows, ["kek_id", "wrapped_key"])
     return len(rows)

@@ -90,7 +90,8 @@ def _versions_of(blob_ids: list[str]) -> dict[str, list[str]]:
             .values_list("blob_id", "document__public_id", "number")
         )
         for blob_id, document_number, number in rows:
-            assert blob_id is not None
+            if not (blob_id is not None):
+                raise RuntimeError("internal check failed: blob_id is not None")
             found[blob_id].append(f"document {document_number} v{number}")
     return found
 

@@ -325,7 +325,10 @@ def parse_registration(
 
     if errors:
         raise InvalidRegistration(errors)
-    assert registry is not None and level is not None and subject_level is not None  # guaranteed above
+    if not (registry is not None and level is not None and subject_level is not None):  # guaranteed above
+        raise RuntimeError(
+            "internal check failed: registry is not None and level is not None and subject_level is not None"
+        )
     return RegistrationData(
         registry=registry,
         direction=direction,

@@ -80,7 +80,8 @@ class Idempotency:
 def replayed_registration(person: Person, key: str, body: object) -> Registration | None:
     """The registration an earlier request with this key made, or None if the key is new."""
     idempotency = Idempotency.of(key, body)
-    assert idempotency is not None
+    if not (idempotency is not None):
+        raise RuntimeError("internal check failed: idempotency is not None")
     row = IdempotencyKey.objects.filter(person=person, key=idempotency.key).select_related("registration").first()
     if row is None:
         return None

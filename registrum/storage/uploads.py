@@ -38,11 +38,13 @@ class SealedUploadedFile(UploadedFile):
         super().__init__(self._raw, name, content_type, size, charset, content_type_extra)
 
     def receive(self, data: bytes) -> None:
-        assert self._writer is not None, "the upload is complete"
+        if not (self._writer is not None):
+            raise RuntimeError("the upload is complete")
         self._writer.write(data)
 
     def complete(self, size: int) -> None:
-        assert self._writer is not None, "the upload is complete"
+        if not (self._writer is not None):
+            raise RuntimeError("the upload is complete")
         self._writer.finish()
         self._writer = None
         self._raw.flush()

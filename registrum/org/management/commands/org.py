@@ -42,7 +42,7 @@ from registrum.org.services import SYSTEM, Actor
 from registrum.policy import Level, active_policy
 
 M = TypeVar("M", Unit, Registry)
-AS_PASSWORD_ENV = "REGISTRUM_AS_PASSWORD"
+AS_PASSWORD_ENV = "REGISTRUM_AS_PASSWORD"  # noqa: S105 - the variable's name, not its value
 # Subcommands that change nothing: no acting person needed.
 READ_ONLY = frozenset({"show", "requests"})
 
@@ -244,13 +244,15 @@ class Command(BaseCommand):
 
     def _change_unit(self, o: dict[str, Any]) -> None:
         unit = _unit(o["code"])
-        assert unit is not None
+        if not (unit is not None):
+            raise RuntimeError("internal check failed: unit is not None")
         unit = services.change_unit(self.actor, unit, code=o["new_code"], name=o["name"], kind=o["kind"])
         self.stdout.write(f"unit {unit.code} changed")
 
     def _move_unit(self, o: dict[str, Any]) -> None:
         unit = _unit(o["code"])
-        assert unit is not None
+        if not (unit is not None):
+            raise RuntimeError("internal check failed: unit is not None")
         parent = None if o["top"] else _unit(o["under"])
         services.move_unit(self.actor, unit, parent)
         self.stdout.write(f"unit {unit.code} moved under {parent.code if parent else 'the top'}")
@@ -319,7 +321,8 @@ class Command(BaseCommand):
             raise CommandError("--level and --expires are required (or --withdraw)")
         expires = _date(o["expires"], "expires")
         granted = _date(o["granted"], "granted") or date.today()
-        assert expires is not None
+        if not (expires is not None):
+            raise RuntimeError("internal check failed: expires is not None")
         result = services.set_clearance(
             self.actor, person, level=_level(o["level"]), granted=granted, expires=expires, briefings=o["briefing"]
         )
@@ -360,7 +363,8 @@ class Command(BaseCommand):
     def _registry(self, o: dict[str, Any]) -> None:
         extra = {"numbering_pattern": o["pattern"]} if o["pattern"] else {}
         unit = _unit(o["unit"])
-        assert unit is not None  # required argument
+        if not (unit is not None):  # required argument
+            raise RuntimeError("internal check failed: unit is not None")
         registry = services.create_registry(
             self.actor,
             code=o["code"],
@@ -375,7 +379,8 @@ class Command(BaseCommand):
 
     def _change_registry(self, o: dict[str, Any]) -> None:
         registry = _registry(o["code"])
-        assert registry is not None
+        if not (registry is not None):
+            raise RuntimeError("internal check failed: registry is not None")
         services.change_registry(
             self.actor,
             registry,
@@ -388,7 +393,8 @@ class Command(BaseCommand):
 
     def _staff(self, o: dict[str, Any]) -> None:
         registry = _registry(o["registry"])
-        assert registry is not None
+        if not (registry is not None):
+            raise RuntimeError("internal check failed: registry is not None")
         person = _person(o["username"])
         if o["remove"]:
             services.remove_registry_staff(self.actor, registry, person)

@@ -40,4 +40,4 @@ class Command(BaseCommand):
             "--graceful-timeout",
             "5",
         ]
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, argv)  # noqa: S606 - gunicorn in place of this process, fixed argv
