@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Final
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -122,6 +123,11 @@ def create_person(
         position=position,
     )
     if password:
+        # The rule of settings.AUTH_PASSWORD_VALIDATORS (registrum.accounts.passwords), every part named.
+        try:
+            validate_password(password, person)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
         person.set_password(password)
     else:
         person.set_unusable_password()
