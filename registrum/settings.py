@@ -143,8 +143,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.Person"
 
 PASSWORD_HASHERS = [
+    # Also verifies Django's own argon2 hashes (the same algorithm name), re-hashing them at sign-in.
     "registrum.accounts.passwords.RegistrumArgon2Hasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
