@@ -69,13 +69,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Idle timeout and absolute lifetime, before anything reads the signed-in person.
-    "registrum.accounts.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Deny by default: every page needs a signed-in person unless it says otherwise (the login
     # page, the language switch; the API authenticates its own bearer tokens).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute lifetime, before any view runs (it says why with a message).
+    "registrum.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # A person who needs a second factor sees nothing but the enrolment and verification pages

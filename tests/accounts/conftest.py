@@ -46,6 +46,8 @@ def mailbox(settings) -> Iterator[Mailbox]:
     port = _free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
+    # The real SMTP backend (Django's test set-up swaps in an in-memory one).
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
     settings.DEFAULT_FROM_EMAIL = "registrum@hq.example"
