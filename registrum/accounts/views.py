@@ -40,6 +40,15 @@ def _errors(exc: ValidationError) -> dict[str, list[str]]:
     return {"__all__": list(exc.messages)}
 
 
+def expired_clearance(person: Person) -> Clearance | None:
+    """The person's clearance if it has run out (they are told; nobody else is)."""
+    try:
+        clearance = person.clearance
+    except Clearance.DoesNotExist:
+        return None
+    return None if clearance.is_valid(timezone.localdate()) else clearance
+
+
 class LoginView(auth_views.LoginView):
     """Django's sign-in (one answer for a wrong username or password; the lockout is decided
     before any hashing, by django-axes), then a clear word to a person whose clearance expired."""
@@ -48,12 +57,8 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        person: Person = form.get_user()
-        try:
-            clearance = person.clearance
-        except Clearance.DoesNotExist:
-            clearance = None
-        if clearance is not None and not clearance.is_valid(timezone.localdate()):
+        clearance = expired_clearance(form.get_user())
+        if clearance is not None:
             messages.warning(
                 self.request,
                 _(
@@ -79,6 +84,7 @@ def account(request: PersonRequest) -> HttpResponse:
         "enrolled": second_factor.is_enrolled(person),
         "idle_minutes": settings.REGISTRUM_SESSION_IDLE_MINUTES,
         "max_hours": settings.REGISTRUM_SESSION_MAX_HOURS,
+        "expired": expired_clearance(person),
     }
     return render(request, "accounts/account.html", context)
 

@@ -127,3 +127,10 @@ def test_an_expired_clearance_is_told_to_its_holder_and_opens_nothing_classified
     # Nobody else hears of it.
     other = Client().post(LOGIN, {"username": "reader", "password": PASSWORD}, follow=True)
     assert b"clearance expired" not in other.content
+
+
+def test_the_account_page_keeps_saying_the_clearance_expired(client: Client, world):
+    client.force_login(world.expired)
+    assert b"clearance expired on" in client.get("/accounts/").content
+    client.force_login(world.reader)
+    assert b"clearance expired" not in client.get("/accounts/").content
