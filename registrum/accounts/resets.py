@@ -65,6 +65,9 @@ def _throttled(username: str, address: str | None, now: datetime) -> bool:
 def _prepare(username: str, address: str | None) -> Outgoing | None:
     now = timezone.now()
     username = username.strip()[:150]
+    # What no throttle or code needs any more: older than a day.
+    ResetRequest.objects.filter(at__lt=now - timedelta(days=1)).delete()
+    ResetCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
     throttled = _throttled(username, address, now)
     ResetRequest.objects.create(username=username, address=address, at=now)
     person = Person.objects.filter(username=username, is_active=True).exclude(email="").first()

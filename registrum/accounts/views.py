@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import ValidationError
@@ -95,10 +95,17 @@ def account(request: PersonRequest) -> HttpResponse:
 def change_password(request: PersonRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
+        current = request.POST.get("current", "")
+        # The current password is checked like a sign-in: a wrong one counts towards the lockout
+        # (and is audited), so a stolen session cannot guess it at leisure.
+        if authenticate(request, username=request.user.username, password=current) is None:
+            errors = {"current": [_("the current password is wrong")]}
+            context = {"errors": errors, "help": passwords.PasswordRuleValidator().get_help_text()}
+            return render(request, "accounts/password_change.html", context, status=400)
         try:
             passwords.change_own_password(
                 request.user,
-                current=request.POST.get("current", ""),
+                current=current,
                 new=request.POST.get("password", ""),
                 repeated=request.POST.get("repeated", ""),
             )

@@ -138,3 +138,19 @@ def test_an_older_heavier_hash_is_replaced_at_the_next_sign_in(settings, client:
     assert client.post(LOGIN, {"username": "reader", "password": PASSWORD}).status_code == 302
     world.reader.refresh_from_db()
     assert "m=19456,t=2,p=1" in world.reader.password
+
+
+def test_guessing_the_current_password_counts_towards_the_lockout(client: Client, world):
+    client.force_login(world.reader)
+    url = "/accounts/password/"
+    for n in range(4):
+        data = {"current": f"Guess-number-{n}", "password": GOOD, "repeated": GOOD}
+        assert client.post(url, data, REMOTE_ADDR="10.5.0.1").status_code == 400
+    data = {"current": "Guess-number-5", "password": GOOD, "repeated": GOOD}
+    assert client.post(url, data, REMOTE_ADDR="10.5.0.1").status_code == 429
+    # Even the right one is refused now.
+    data = {"current": PASSWORD, "password": GOOD, "repeated": GOOD}
+    assert client.post(url, data, REMOTE_ADDR="10.5.0.1").status_code == 429
+    world.reader.refresh_from_db()
+    assert world.reader.check_password(PASSWORD)
+    assert AuditEvent.objects.filter(event=EventType.LOGIN_FAILED, data__username="reader").count() >= 5
