@@ -65,7 +65,7 @@ class Person(AbstractUser):
     nationality = models.CharField(_("nationality"), max_length=3)
     position = models.CharField(_("position"), max_length=200, blank=True)
     # Raised by "sign out everywhere": it is part of the session hash, so every session ends.
-    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
