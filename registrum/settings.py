@@ -162,7 +162,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 # Per account and per address separately: a flood from one address, or spread over many
 # addresses against one account, is stopped either way.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Failures age out after the cool-off; a success does not wipe them: django-axes would delete every
+# failure from the signing-in address too, so an attacker could clear their guesses at another
+# account by signing in to their own between them.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "registrum.accounts.views.locked_out"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False

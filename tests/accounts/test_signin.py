@@ -108,12 +108,24 @@ def test_the_lockout_page_does_not_tell_whether_the_account_exists(world):
     assert answer(known) == answer(unknown)
 
 
-def test_a_success_clears_the_failures_of_the_account(client: Client, world):
+def test_signing_in_to_ones_own_account_does_not_clear_guesses_at_another(client: Client, world):
     for n in range(4):
-        sign_in(client, "reader", "Wrong-Password-1", f"10.0.9.{n}")
-    assert sign_in(Client(), "reader", PASSWORD, "10.0.9.9").status_code == 302
-    for n in range(4):
-        sign_in(client, "reader", "Wrong-Password-1", f"10.0.10.{n}")
+        sign_in(Client(), "clerk", f"Wrong-Password-{n}", "10.0.9.1")
+    assert sign_in(Client(), "reader", PASSWORD, "10.0.9.1").status_code == 302  # the guesser's own account
+    # The fifth guess at the clerk's account, from anywhere, is still the fifth.
+    assert sign_in(Client(), "clerk", "Wrong-Password-9", "10.0.9.2").status_code == 429
+
+
+def test_failures_age_out_after_the_cool_off(client: Client, world):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    for n in range(5):
+        sign_in(Client(), "reader", f"Wrong-Password-{n}", f"10.0.10.{n}")
+    assert sign_in(Client(), "reader", PASSWORD, "10.0.10.9").status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
     assert sign_in(Client(), "reader", PASSWORD, "10.0.10.9").status_code == 302
 
 
