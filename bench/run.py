@@ -10,7 +10,9 @@ figures are named ..._1m). `--scale 100000` measures the base only.
    big scale (the smaller files are prefixes of the larger). `registrum import` of each, as the
    demo clerk, into a site of its own: rows per second of wall time (process start included) and
    the import process's own peak RSS.
-3. `registrum serve` (its default workers) on the N-row site; the CTS clerk (jsmith) and the NR reader
+3. Signing in (bench.login), on the N/10-row SQLite site: one person at a time, and 50 wrong
+   passwords at once (`login_p95_ms`, `login_flood_rss_growth_mb`).
+4. `registrum serve` (its default workers) on the N-row site; the CTS clerk (jsmith) and the NR reader
    (sbrown) log in through the form and get API tokens from `registrum token` (giving their
    password); each request path is timed (p50/p95), and the server's peak memory is the sum of
    its processes' VmHWM. Then, on the same server: 8 clients (each with its own token of the
@@ -39,7 +41,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from bench import content, dataset, latency, load, procs, report, server
+from bench import content, dataset, latency, load, login, procs, report, server
 from bench.procs import Target
 from devtools.pgcluster import running_cluster
 
@@ -185,6 +187,7 @@ class Bench:
                     self._imports(db, site, tenth, csvs)
                     if db == "sqlite":
                         self._security_overhead(secure_site, plain_site, csvs["base"])
+                        self._login(tenth)  # a site of its own, so the flood touches no other figure
                     self._settle(site)
                     lists = db == "sqlite" or not self.args.skip_postgres_lists
                     self._serve(db, site, csvs["base"], pool, lists=lists, load=True)
@@ -395,14 +398,31 @@ class Bench:
             self.context[f"server_vmhwm_mb_by_process{suffix}"] = [round(kb / 1024, 1) for kb in site.peak_kb.values()]
             self.context[f"server_rss_at_end_mb{suffix}"] = site.rss_now_mb()
 
-    def _lists(self, site: server.Server, target: Target, suffix: str, tokens: dict[str, str], *, big: bool) -> None:
+    def _login(self, target: Target) -> None:
         from registrum.demo.builder import DEMO_PASSWORD
+
+        log(f"{target.name}: signing in one at a time, and a flood of {login.FLOOD_ATTEMPTS} wrong passwords")
+        self.context["load_average_before_login"] = os.getloadavg()
+        with server.serving(target, self.logs, self.args.workers) as site:
+            site.wait_ready()
+            figures = login.measure_site(site, username=login.USER, password=DEMO_PASSWORD)
+        self.figures.update(figures.as_figures())
+        self.context["login_p50_ms"] = round(figures.login_p50_ms, 1)
+        self.context["login_flood_peak_growth_mb"] = round(figures.flood_peak_growth_mb, 1)
+        self.context["login_flood_answers"] = figures.flood_answers
+        log(
+            f"sign-in p95 {figures.login_p95_ms:.0f} ms; after the flood the server holds"
+            f" {figures.flood_rss_growth_mb:.1f} MB more (peak +{figures.flood_peak_growth_mb:.0f} MB)"
+        )
+
+    def _lists(self, site: server.Server, target: Target, suffix: str, tokens: dict[str, str], *, big: bool) -> None:
+        from registrum.demo.builder import DEMO_PASSWORD, demo_totp_key
 
         requests_count = self.args.big_requests if big else self.args.requests
         warmup = self.args.big_warmup if big else self.args.warmup
         self.context[f"load_average_before_lists{suffix or '_sqlite'}"] = os.getloadavg()
         for label, username in report.USERS:
-            browser = server.login(site.base, username, DEMO_PASSWORD)
+            browser = server.login(site.base, username, DEMO_PASSWORD, demo_totp_key(username))
             api = server.api_session(tokens[username])
             count = api.get(f"{site.base}/api/v1/registrations?page_size=1", timeout=300).json()["count"]
             self.context[f"visible_documents_{label}{suffix}"] = count

@@ -146,8 +146,9 @@ def vm_hwm_kb(pid: int) -> int:
     return 0
 
 
-def login(base: str, username: str, password: str) -> requests.Session:
-    """A browser-like session logged in through the login form (CSRF token and all)."""
+def login(base: str, username: str, password: str, otp_key: str | None = None) -> requests.Session:
+    """A browser-like session logged in through the login form (CSRF token and all), then, for a
+    person who needs it, the second factor from the authenticator secret `otp_key` (hex)."""
     session = requests.Session()
     page = session.get(f"{base}/accounts/login/", timeout=30)
     page.raise_for_status()
@@ -163,7 +164,39 @@ def login(base: str, username: str, password: str) -> requests.Session:
     )
     if reply.status_code != 302 or "sessionid" not in session.cookies:
         raise CommandFailed(f"logging in as {username} failed: HTTP {reply.status_code}")
+    home = session.get(f"{base}/", allow_redirects=False, timeout=30)
+    if home.status_code == 302 and "/accounts/second-factor/verify/" in home.headers.get("Location", ""):
+        if otp_key is None:
+            raise CommandFailed(f"{username} needs a second factor and the bench has no secret for them")
+        _second_factor(base, session, username, otp_key)
     return session
+
+
+def _second_factor(base: str, session: requests.Session, username: str, otp_key: str) -> None:
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+
+    url = f"{base}/accounts/second-factor/verify/"
+    # A code is accepted once, so a second sign-in within the same 30 s uses the next step's
+    # (one step of clock drift is allowed).
+    for ahead in (0, 1):
+        page = session.get(url, timeout=30)
+        match = CSRF_INPUT.search(page.text)
+        if match is None:
+            raise CommandFailed("no CSRF token on the second-factor page")
+        totp = TOTP(unhexlify(otp_key))
+        totp.time = time.time() + 30 * ahead
+        reply = session.post(
+            url,
+            data={"code": f"{totp.token():06d}", "csrfmiddlewaretoken": match.group(1), "next": "/"},
+            headers={"Referer": url},
+            allow_redirects=False,
+            timeout=30,
+        )
+        if reply.status_code == 302:
+            return
+    raise CommandFailed(f"the second factor of {username} was refused")
 
 
 def api_session(token: str) -> requests.Session:

@@ -10,11 +10,16 @@ REGISTRUM_KEYRING_FILE   the key-encryption keyring, default REGISTRUM_HOME/keys
 REGISTRUM_KEK            a key-encryption key (base64 of 32 bytes) instead of the keyring file
 REGISTRUM_AUDIT_CHECKPOINTS  where signed audit checkpoints go, default REGISTRUM_HOME/audit/checkpoints.jsonl
 REGISTRUM_AUDIT_SIGNING_KEY  the checkpoints' Ed25519 key, default REGISTRUM_HOME/keys/audit-signing.key (+ .pub)
+REGISTRUM_EMAIL_HOST, REGISTRUM_EMAIL_PORT  the SMTP relay for password reset codes, default 127.0.0.1:25
+REGISTRUM_EMAIL_FROM     the sender of those messages, default registrum@localhost
+REGISTRUM_OTP_REQUIRED_FROM_LEVEL  clearance level from which a second factor is required (NC), or "never"
+REGISTRUM_SESSION_IDLE_MINUTES, REGISTRUM_SESSION_MAX_HOURS  idle timeout (30) and absolute lifetime (10)
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +66,10 @@ INSTALLED_APPS = [
     "registrum.accounts",
     "registrum.web",
     "registrum.demo",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -78,12 +87,20 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Audit events name where a request came from (web or api, and the client address).
     "registrum.audit.middleware.AuditOriginMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Deny by default: every page needs a signed-in person unless it says otherwise (the login
     # page, the language switch; the API authenticates its own bearer tokens).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute lifetime, before any view runs (it says why with a message).
+    "registrum.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A person who needs a second factor sees nothing but the enrolment and verification pages
+    # until they give it.
+    "registrum.accounts.middleware.SecondFactorMiddleware",
+    # Last: it answers a locked-out sign-in with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "registrum.urls"
@@ -101,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "registrum.web.context.menu",
+                "registrum.demo.context.demo_signin",
             ],
         },
     },
@@ -143,19 +161,48 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.Person"
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Also verifies Django's own argon2 hashes (the same algorithm name), re-hashing them at sign-in.
+    "registrum.accounts.passwords.RegistrumArgon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "registrum.accounts.passwords.PasswordRuleValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
+# The lockout check first: a locked-out account or address is refused before any hashing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+# Per account and per address separately: a flood from one address, or spread over many
+# addresses against one account, is stopped either way.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Failures age out after the cool-off; a success does not wipe them: django-axes would delete every
+# failure from the signing-in address too, so an attacker could clear their guesses at another
+# account by signing in to their own between them.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "registrum.accounts.views.locked_out"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# The address is the peer's: behind a reverse proxy, set REGISTRUM_TRUSTED_PROXY_COUNT.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("REGISTRUM_TRUSTED_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 3600
+# Enforced by registrum.accounts.middleware: no request for this long ends the session, and no
+# session outlives the maximum however busy it is.
+REGISTRUM_SESSION_IDLE_MINUTES = int(os.environ.get("REGISTRUM_SESSION_IDLE_MINUTES", "30"))
+REGISTRUM_SESSION_MAX_HOURS = int(os.environ.get("REGISTRUM_SESSION_MAX_HOURS", "10"))
+SESSION_COOKIE_AGE = REGISTRUM_SESSION_MAX_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Web hardening. Scripts and styles only from our own static files: no inline script or style
@@ -205,6 +252,20 @@ STATIC_ROOT = os.environ.get("REGISTRUM_STATIC_ROOT") or None
 # Assets come from the installed apps: nothing is loaded from the internet (air-gapped sites).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# A second factor (TOTP) from this clearance level up: a level name or "never".
+REGISTRUM_OTP_REQUIRED_FROM_LEVEL = os.environ.get("REGISTRUM_OTP_REQUIRED_FROM_LEVEL", "NATO CONFIDENTIAL")
+OTP_TOTP_ISSUER = "Registrum"
+# Password reset codes: valid 15 minutes, single use, a few wrong tries, sent at most once a minute.
+REGISTRUM_RESET_CODE_MINUTES = 15
+REGISTRUM_RESET_CODE_TRIES = 5
+REGISTRUM_RESET_SENDS_PER_HOUR = 5
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("REGISTRUM_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("REGISTRUM_EMAIL_PORT", "25"))
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("REGISTRUM_EMAIL_FROM", "registrum@localhost")
 
 REGISTRUM_CONTENT_DIR = Path(os.environ.get("REGISTRUM_CONTENT_DIR", HOME / "content"))
 REGISTRUM_KEYRING_FILE = Path(os.environ.get("REGISTRUM_KEYRING_FILE", HOME / "keys" / "kek.json"))

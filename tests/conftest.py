@@ -44,7 +44,7 @@ hypothesis_settings.load_profile("registrum")
 os.environ.setdefault("REGISTRUM_KEK", base64.b64encode(secrets.token_bytes(32)).decode())
 
 SAMPLES = Path(__file__).resolve().parent.parent / "registrum" / "demo" / "samples"
-PASSWORD = "correct horse battery staple"
+PASSWORD = "Correct-Horse-Battery-9"
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +88,13 @@ _flush_past_audit_triggers()
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_off(settings):
+    """Tests sign people in with their password alone; tests/accounts turn the second factor on
+    (settings.REGISTRUM_OTP_REQUIRED_FROM_LEVEL) and prove it is required."""
+    settings.REGISTRUM_OTP_REQUIRED_FROM_LEVEL = "never"
 
 
 @dataclass

@@ -4,6 +4,7 @@ registrations. Everything is made through the services, as a real site would be.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from registrum.accounts import second_factor
 from registrum.org import services as org
 from registrum.org.models import Person, Registry, RegistryKind, Role, Unit, UnitKind
 from registrum.org.services import SYSTEM
@@ -20,7 +22,15 @@ from registrum.records import services as records
 from registrum.records.models import Disposition, File, FilePlanClass, RetentionClass
 from registrum.records.registration import RegistrationData
 
-DEMO_PASSWORD = "registrum-demo"  # noqa: S105 - the published demo password
+DEMO_PASSWORD = "Registrum-Demo-2026"  # noqa: S105 - the published demo password
+
+
+def demo_totp_key(username: str) -> str:
+    """The demo person's authenticator secret (hex): known and printed, so the demo stays usable
+    with a second factor. Only the demo's people have such secrets; real people enrol on a page."""
+    return hashlib.sha256(f"registrum-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
 SAMPLES = Path(__file__).parent / "samples"
 
 # (code, name, kind, parent code)
@@ -289,6 +299,7 @@ def _organisation() -> dict[str, Person]:
             granted = today - timedelta(days=6 * 365 if p.expired else 400)
             expires = today - timedelta(days=30) if p.expired else today + timedelta(days=5 * 365)
             org.set_clearance(SYSTEM, person, level=p.level, granted=granted, expires=expires, briefings=p.briefings)
+        second_factor.enrol_known_secret(SYSTEM, person, demo_totp_key(p.username))
         for code in p.registries:
             org.add_registry_staff(SYSTEM, registries[code], person)
         people[p.username] = person

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from registrum.policy import Level, Subject
@@ -63,9 +64,20 @@ class Person(AbstractUser):
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     nationality = models.CharField(_("nationality"), max_length=3)
     position = models.CharField(_("position"), max_length=200, blank=True)
+    # Raised by "sign out everywhere": it is part of the session hash, so every session ends.
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's hash of the password hash, with the epoch mixed in.
+        return salted_hmac(
+            "registrum.org.Person.get_session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

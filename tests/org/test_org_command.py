@@ -46,7 +46,7 @@ def test_a_new_site_is_set_up_and_its_clerk_can_register(client):
         "--role",
         "clerk",
         "--password-stdin",
-        stdin="a long enough password\n",
+        stdin="A-long-enough-passw0rd\n",
     )
     assert "person clerk1 added" in out
     org("clearance", "clerk1", "--level", "NS", "--expires", "2030-12-31", "--briefing", "atomal")
@@ -67,7 +67,7 @@ def test_a_new_site_is_set_up_and_its_clerk_can_register(client):
 
     person = Person.objects.get(username="clerk1")
     assert person.nationality == "ESP"
-    assert person.check_password("a long enough password")
+    assert person.check_password("A-long-enough-passw0rd")
     assert (person.clearance.level, person.clearance.expires, person.clearance.briefings) == (
         Level.NS,
         date(2030, 12, 31),

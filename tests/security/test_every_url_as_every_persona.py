@@ -688,6 +688,59 @@ def _tokens(ctx: Ctx) -> Iterator[Probe]:
     )
 
 
+@route("accounts:account")
+def _account(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("accounts:account"), 200)
+
+
+@route("accounts:password_change")
+def _password_change(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("accounts:password_change"), 200)
+    # A wrong current password changes nothing (the personas' password is used by later probes).
+    data = {"current": "Not-the-password-1", "password": "Another-Passw0rd!", "repeated": "Another-Passw0rd!"}
+    yield Probe("POST", reverse("accounts:password_change"), 400, data=data)
+
+
+@route("accounts:sign_out_everywhere")
+def _sign_out_everywhere(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("accounts:sign_out_everywhere"), 405)
+    yield Probe("POST", reverse("accounts:sign_out_everywhere"), 302)
+
+
+@route("accounts:reset_request", public=True)
+def _reset_request(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("accounts:reset_request"), 200)
+    # Known or not, the same answer: on to the page that takes the code.
+    for username in ("nobody", "clerk"):
+        yield Probe("POST", reverse("accounts:reset_request"), 302, data={"username": username})
+
+
+@route("accounts:reset_code", public=True)
+def _reset_code(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("accounts:reset_code") + "?username=clerk", 200)
+    for username in ("nobody", "clerk"):
+        data = {
+            "username": username,
+            "code": "12345678",
+            "password": "Another-Passw0rd!",
+            "repeated": "Another-Passw0rd!",
+        }
+        yield Probe("POST", reverse("accounts:reset_code"), 400, data=data)
+
+
+@route("accounts:otp_enrol")
+def _otp_enrol(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("accounts:otp_enrol"), 200)
+    yield Probe("POST", reverse("accounts:otp_enrol"), 400, data={"code": "000000"})
+
+
+@route("accounts:otp_verify")
+def _otp_verify(ctx: Ctx) -> Iterator[Probe]:
+    # Nobody here has an authenticator yet: on to enrolment.
+    yield Probe("GET", reverse("accounts:otp_verify"), 302)
+    yield Probe("POST", reverse("accounts:otp_verify"), 302, data={"code": "000000"})
+
+
 @route("org:organisation")
 def _organisation(ctx: Ctx) -> Iterator[Probe]:
     yield Probe("GET", reverse("org:organisation"), 200)
@@ -1577,7 +1630,7 @@ def _body(response: HttpResponseBase) -> bytes:
 
 
 # Probes after which the client's session or cookies are not the persona's plain ones.
-SESSION_CHANGING = frozenset({"accounts:login", "accounts:logout", "set_language"})
+SESSION_CHANGING = frozenset({"accounts:login", "accounts:logout", "accounts:sign_out_everywhere", "set_language"})
 
 
 def _send(ctx: Ctx, route: Route, probe: Probe) -> HttpResponseBase:
@@ -1592,6 +1645,7 @@ def _send(ctx: Ctx, route: Route, probe: Probe) -> HttpResponseBase:
         if ctx.client is None or route.key in SESSION_CHANGING:
             ctx.client = Client()
             if ctx.sender is not None:
+                ctx.sender.refresh_from_db(fields=["session_epoch"])  # "sign out everywhere" raises it
                 ctx.client.force_login(ctx.sender)
         client = ctx.client
         if route.key in SESSION_CHANGING:

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.http import HttpRequest
 
 from registrum.accounts.services import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, check_token_days, issue_token
 from registrum.org.models import Person
@@ -54,7 +55,11 @@ class Command(BaseCommand):
             password = getpass.getpass(f"Password for {username}: ")
         else:
             raise CommandError("the person's password is needed: give it with --password-stdin, or run in a terminal")
-        holder = authenticate(None, username=username, password=password)
+        # The same lockout as the sign-in page (django-axes needs a request): the operator's
+        # attempts count against the account and against the server's own address.
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        holder = authenticate(request, username=username, password=password)
         if not isinstance(holder, Person):
             raise CommandError(f"authentication failed for {username}: no token is issued")
         try:

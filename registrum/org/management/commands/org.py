@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.http import HttpRequest
 
 from registrum.org import services
 from registrum.org.models import ClearanceRequest, Person, Registry, RegistryKind, Role, RoleAssignment, Unit, UnitKind
@@ -103,7 +104,11 @@ def acting_person(username: str) -> Person:
         if not sys.stdin.isatty():
             raise CommandError(f"--as {username}: give their password in {AS_PASSWORD_ENV}, or run in a terminal")
         password = getpass.getpass(f"Password of {username} (acting): ")
-    holder = authenticate(None, username=username, password=password)
+    # The same lockout as the sign-in page (django-axes needs a request): the operator's attempts
+    # count against the account and against the server's own address.
+    request = HttpRequest()
+    request.META["REMOTE_ADDR"] = "127.0.0.1"
+    holder = authenticate(request, username=username, password=password)
     if person is None or not isinstance(holder, Person) or holder.pk != person.pk:
         raise CommandError(f"--as {username}: authentication failed")
     return Person.objects.select_related("clearance", "unit").get(pk=person.pk)
