@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.debug import SafeExceptionReporterFilter
 
 from registrum.storage import format_bytes
 
-__all__ = ["RefusalWithoutTraceback", "too_large_response"]
+__all__ = ["RefusalWithoutTraceback", "SecretsHiddenFilter", "too_large_response"]
 
 
 def too_large_response(request: HttpRequest, limit: int) -> HttpResponse:
@@ -31,3 +33,11 @@ class RefusalWithoutTraceback(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+class SecretsHiddenFilter(SafeExceptionReporterFilter):
+    """Error reports (a DEBUG page, a mailed traceback) hide Django's usual secrets and also the
+    key-encryption key and anything named like one (REGISTRUM_KEK in the environment a
+    development server passes on in request.META), and the acting password of `registrum org`."""
+
+    hidden_settings = re.compile("API|AUTH|TOKEN|KEY|KEK|SECRET|PASS|SIGNATURE|HTTP_COOKIE", flags=re.I)

@@ -227,6 +227,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_FAILURE_VIEW = "registrum.web.views.csrf_failure"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "registrum.httpkit.SecretsHiddenFilter"
 TLS = os.environ.get("REGISTRUM_TLS", "0") == "1"
 if TLS:
     SESSION_COOKIE_SECURE = True

@@ -151,3 +151,12 @@ def test_the_data_folder_is_readable_by_the_service_account_only(tmp_path):
     for path in created:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode & 0o077 == 0, f"{path} is {oct(mode)}"
+
+
+def test_error_reports_hide_the_key_encryption_key(rf):
+    from django.views.debug import get_default_exception_reporter_filter
+
+    request = rf.get("/", REGISTRUM_KEK="c2VjcmV0LWtleS1tYXRlcmlhbC0zMi1ieXRlcy0hIQ==")
+    meta = get_default_exception_reporter_filter().get_safe_request_meta(request)
+    assert meta["REGISTRUM_KEK"] != "c2VjcmV0LWtleS1tYXRlcmlhbC0zMi1ieXRlcy0hIQ=="
+    assert "*" in meta["REGISTRUM_KEK"]
