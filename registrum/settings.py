@@ -99,6 +99,8 @@ MIDDLEWARE = [
     # A person who needs a second factor sees nothing but the enrolment and verification pages
     # until they give it.
     "registrum.accounts.middleware.SecondFactorMiddleware",
+    # Then a password an administrator set opens nothing but the page that replaces it.
+    "registrum.accounts.middleware.OwnPasswordMiddleware",
     # Last: it answers a locked-out sign-in with the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -71,3 +71,29 @@ class SecondFactorMiddleware:
             return None
         name = "accounts:otp_verify" if second_factor.is_enrolled(user) else "accounts:otp_enrol"
         return HttpResponseRedirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+
+
+# What a person holding a password someone else set may open: the page that replaces it, and the
+# ones before it (the second factor), signing out and the language switch.
+OPEN_BEFORE_OWN_PASSWORD = {"accounts:password_change", *OPEN_BEFORE_SECOND_FACTOR}
+
+
+class OwnPasswordMiddleware:
+    """A password an administrator set opens only the page that replaces it: until then its
+    holder reads nothing (the administrator knows it)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: object, args: object, kwargs: object) -> HttpResponse | None:
+        user = request.user
+        if not _is_page(request) or not isinstance(user, Person) or not user.must_change_password:
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in OPEN_BEFORE_OWN_PASSWORD:
+            return None
+        messages.info(request, _("An administrator set your password: choose your own before going on."))
+        return HttpResponseRedirect(reverse("accounts:password_change"))

@@ -110,7 +110,9 @@ def set_password(actor: Actor, person: Person, raw: str, *, how: str = "set") ->
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from None
     person.set_password(raw)
-    person.save(update_fields=["password"])
+    # Only a password its holder chose (changed, or reset with a code sent to them) is theirs alone.
+    person.must_change_password = isinstance(actor, Person) and actor.pk != person.pk
+    person.save(update_fields=["password", "must_change_password"])
     audit.record(
         actor,
         EventType.PASSWORD_CHANGED,

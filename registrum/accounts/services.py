@@ -58,6 +58,8 @@ def issue_token(actor: Actor, person: Person, *, name: str, days: int = DEFAULT_
     )
     if not decision:
         raise PermissionDenied(decision.render(_))
+    if person.must_change_password:
+        raise PermissionDenied(_("change the password an administrator set for you first, on the account page"))
     check_token_days(days)
     while True:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)

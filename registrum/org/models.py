@@ -66,6 +66,11 @@ class Person(AbstractUser):
     position = models.CharField(_("position"), max_length=200, blank=True)
     # Raised by "sign out everywhere": it is part of the session hash, so every session ends.
     session_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # A password someone else set (an administrator) is known to them: it opens nothing until
+    # its holder has replaced it with one only they know.
+    must_change_password = models.BooleanField(
+        _("must change password"), default=False, db_default=False, editable=False
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -219,6 +219,9 @@ def create_person(
     if password:
         _check_password(password, person)
         person.set_password(password)
+        # Set by a person for someone else: a one-time password (the operator setting a site up,
+        # or the demo, has no person who would know it).
+        person.must_change_password = isinstance(actor, Person)
     else:
         person.set_unusable_password()
     person.save()
@@ -285,7 +288,8 @@ def set_password(actor: Actor, person: Person, password: str) -> None:
     require(actor, Action.SET_PASSWORD, reach_of(person))
     _check_password(password, person)
     person.set_password(password)
-    person.save(update_fields=["password"])
+    person.must_change_password = isinstance(actor, Person) and actor.pk != person.pk
+    person.save(update_fields=["password", "must_change_password"])
     audit.record(actor, EventType.PASSWORD_CHANGED, person, summary=f"password of {person.username} set")
 
 

@@ -167,3 +167,44 @@ def test_guessing_the_current_password_counts_towards_the_lockout(client: Client
     assert world.reader.check_password(PASSWORD)
     failures = AuditEvent.objects.filter(event=EventType.LOGIN_FAILED)
     assert sum(1 for e in failures if e.data.get("username") == "reader") >= 5
+
+
+def test_a_password_an_administrator_set_opens_nothing_until_its_holder_replaces_it(client: Client, world):
+    from registrum.accounts.services import issue_token
+    from registrum.org import services as org
+
+    newcomer = org.create_person(
+        world.admin,
+        username="newcomer",
+        first_name="New",
+        last_name="Comer",
+        nationality="BEL",
+        unit=world.eso,
+        password=GOOD,
+    )
+    assert newcomer.must_change_password  # the administrator knows it
+    assert sign_in(client, "newcomer", GOOD).status_code == 302
+    for page in ("/", "/register/", "/accounts/tokens/"):
+        answer = client.get(page)
+        assert answer.status_code == 302 and answer["Location"] == "/accounts/password/", page
+    with pytest.raises(PermissionDenied):
+        issue_token(newcomer, newcomer, name="before")
+    mine = "Only-Mine-2026!"
+    assert client.post("/accounts/password/", {"current": GOOD, "password": mine, "repeated": mine}).status_code == 302
+    newcomer.refresh_from_db()
+    assert not newcomer.must_change_password
+    assert client.get("/").status_code == 200
+    assert issue_token(newcomer, newcomer, name="after")
+
+
+def test_an_administrator_resetting_a_password_makes_it_one_time_and_the_operator_setting_up_does_not(world):
+    from registrum.org import services as org
+    from registrum.org.services import SYSTEM
+
+    set_up = org.create_person(
+        SYSTEM, username="first", first_name="F", last_name="P", nationality="BEL", unit=world.eso, password=GOOD
+    )
+    assert not set_up.must_change_password  # the operator setting a site up: no person knows it
+    org.set_password(world.admin, set_up, "Reset-By-Admin-1")
+    set_up.refresh_from_db()
+    assert set_up.must_change_password
