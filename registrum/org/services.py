@@ -524,16 +524,22 @@ def _request_target(request: ClearanceRequest) -> ClearanceTarget:
     )
 
 
-@transaction.atomic
-def confirm_clearance_request(actor: Person, request_id: int, note: str = "") -> Clearance:
-    """A second person, a control officer other than the requester, puts the request into effect."""
+def _decide(actor: Person, request_id: int, action: Action, state: RequestState, note: str) -> ClearanceRequest:
+    """A pending request, decided by `actor` if the policy lets them (the caller's transaction)."""
     request = _pending(request_id)
-    require(actor, Action.CONFIRM_CLEARANCE, _request_target(request))
-    request.state = RequestState.CONFIRMED
+    require(actor, action, _request_target(request))
+    request.state = state
     request.decided_by = actor
     request.decided_at = timezone.now()
     request.note = note.strip()[:500]
     request.save(update_fields=["state", "decided_by", "decided_at", "note"])
+    return request
+
+
+@transaction.atomic
+def confirm_clearance_request(actor: Person, request_id: int, note: str = "") -> Clearance:
+    """A second person, a control officer other than the requester, puts the request into effect."""
+    request = _decide(actor, request_id, Action.CONFIRM_CLEARANCE, RequestState.CONFIRMED, note)
     audit.record(
         actor,
         EventType.CLEARANCE_CONFIRMED,
@@ -554,13 +560,7 @@ def confirm_clearance_request(actor: Person, request_id: int, note: str = "") ->
 
 @transaction.atomic
 def reject_clearance_request(actor: Person, request_id: int, note: str = "") -> ClearanceRequest:
-    request = _pending(request_id)
-    require(actor, Action.REJECT_CLEARANCE, _request_target(request))
-    request.state = RequestState.REJECTED
-    request.decided_by = actor
-    request.decided_at = timezone.now()
-    request.note = note.strip()[:500]
-    request.save(update_fields=["state", "decided_by", "decided_at", "note"])
+    request = _decide(actor, request_id, Action.REJECT_CLEARANCE, RequestState.REJECTED, note)
     audit.record(
         actor,
         EventType.CLEARANCE_REJECTED,
