@@ -36,6 +36,7 @@ locks:
 	$(COMPILE) pyproject.toml --extra dev -c requirements.lock -o requirements-dev.lock
 
 run: venv
+	@devtools/system-deps.sh run
 	$(VENV)/bin/registrum init
 	$(VENV)/bin/registrum demo
 	$(VENV)/bin/registrum serve

@@ -2,22 +2,31 @@
 # Install the Debian packages that are missing, with apt-get (as root, else through sudo).
 #   devtools/system-deps.sh venv   what creating .venv needs: python3-venv, when $PYTHON (default
 #                                  python3) lacks the venv module or ensurepip (Debian splits them off)
-#   devtools/system-deps.sh        what the tests need: PostgreSQL (a real server for the suite's
-#                                  second run), Chromium (the browser tests), gettext (messages)
+#   devtools/system-deps.sh run    what running needs beyond Python: Pango and a font (WeasyPrint's PDFs)
+#   devtools/system-deps.sh        what the tests need: the above, PostgreSQL (a real server for the
+#                                  suite's second run), Chromium (the browser tests), gettext (messages)
 # Nothing is installed if present.
 set -euo pipefail
 need=()
-case "${1:-test}" in
+mode="${1:-test}"
+case "$mode" in
 venv)
     "${PYTHON:-python3}" -c "import venv, ensurepip" >/dev/null 2>&1 || need+=(python3-venv)
     ;;
-test)
-    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql-15 postgresql-client-15 postgresql-common)
-    command -v chromium >/dev/null 2>&1 || need+=(chromium)
-    command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+run | test)
+    # WeasyPrint loads Pango through ctypes; the marking's font must be present (air-gapped: no web fonts).
+    ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)
+    "$ldconfig" -p 2>/dev/null | grep -q "libpango-1.0.so" || need+=(libpango-1.0-0)
+    "$ldconfig" -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || need+=(libpangoft2-1.0-0)
+    [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+    if [ "$mode" = test ]; then
+        ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql-15 postgresql-client-15 postgresql-common)
+        command -v chromium >/dev/null 2>&1 || need+=(chromium)
+        command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+    fi
     ;;
 *)
-    echo "usage: $0 [venv|test]" >&2
+    echo "usage: $0 [venv|run|test]" >&2
     exit 2
     ;;
 esac

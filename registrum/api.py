@@ -12,6 +12,7 @@ from ninja.security import HttpBearer
 
 from registrum.accounts.services import person_for_token
 from registrum.audit.refusals import Unseen, record_refusal
+from registrum.custody.api import router as custody_router
 from registrum.httpkit import too_large_response
 from registrum.org.api import router as org_router
 from registrum.records.api import router as records_router
@@ -38,6 +39,7 @@ api = NinjaAPI(
 )
 api.add_router("/", records_router)
 api.add_router("/org/", org_router)
+api.add_router("/custody/", custody_router)
 
 
 def _operation(request: HttpRequest) -> str:

@@ -29,6 +29,7 @@ urlpatterns = [
     path("accounts/", include("registrum.accounts.urls")),
     path("organisation/", include("registrum.org.urls")),
     path("audit/", include("registrum.audit.urls")),
+    path("custody/", include("registrum.custody.urls")),
     # The language switch is on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("api/v1/", include((_public(list(api_patterns)), api_app), namespace=api_namespace)),

@@ -12,6 +12,7 @@ database refuses UPDATE and DELETE on both tables (`registrum.audit.triggers`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from registrum.audit.context import acting, current_on_behalf_of_id, current_origin
@@ -80,9 +81,14 @@ def record(
     return row
 
 
-def record_many(actor: Any, event: EventType, target_type: str, targets: list[tuple[int, str]]) -> None:
-    """Write one event per (target id, summary) in a single statement: imports register
-    thousands of documents, each of which must still have its own event."""
+def record_many(
+    actor: Any,
+    event: EventType,
+    target_type: str,
+    targets: Sequence[tuple[int, str] | tuple[int, str, dict[str, Any]]],
+) -> None:
+    """Write one event per (target id, summary[, data]) in a single statement: imports register
+    thousands of documents, a dispatch moves a thousand copies, each with its own event."""
     from django.db import connection
     from django.utils import timezone
 
@@ -99,13 +105,26 @@ def record_many(actor: Any, event: EventType, target_type: str, targets: list[tu
         cursor.execute(f"SELECT MAX(id) FROM {EVENT_TABLE}")  # noqa: S608
         lowest = (cursor.fetchone()[0] or 0) + 1
     at = connection.ops.adapt_datetimefield_value(timezone.now())
-    data = canonical_json({})
+    empty = canonical_json({})
     actor_id = getattr(actor, "pk", None)
     behalf, origin = _on_behalf_of_id(actor_id), current_origin()
     insert_many(
         AuditEvent,
         ["at", "actor_id", "on_behalf_of_id", "origin", "event", "target_type", "target_id", "summary", "data"],
-        [(at, actor_id, behalf, origin, event, target_type, pk, summary[:500], data) for pk, summary in targets],
+        [
+            (
+                at,
+                actor_id,
+                behalf,
+                origin,
+                event,
+                target_type,
+                target[0],
+                target[1][:500],
+                canonical_json(target[2]) if len(target) > 2 else empty,
+            )
+            for target in targets
+        ],
     )
     chain_after_commit(lowest)
 

@@ -1,0 +1,37 @@
+"""What the audit trail's readers learn about custody: containers as targets (not classified:
+every auditor sees them), and the custody events in the reader's language. The events about a
+document's copies target the document, so the records app's clearance rule applies to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Q
+
+from registrum.audit.reading import TargetKind, register_renderers, register_target_kind
+from registrum.custody.models import Container
+
+CONTAINER = "container"
+
+# Each part of the custody app adds its renderers here (event kind -> text from the event data).
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {}
+
+
+def find_containers(person: Any, text: str) -> list[int]:
+    text = text.strip()
+    if not text or "\x00" in text:
+        return []
+    return list(Container.objects.filter(Q(public_id=text) | Q(code__iexact=text)).values_list("pk", flat=True)[:100])
+
+
+def container_labels(ids: list[int]) -> dict[int, tuple[str, int]]:
+    rows = Container.objects.filter(pk__in=ids).values_list("pk", "code")
+    return {pk: (code, 0) for pk, code in rows}
+
+
+def register() -> None:
+    from registrum.custody import history
+
+    register_target_kind(CONTAINER, TargetKind(find=find_containers, labels=container_labels))
+    register_renderers(RENDERERS | history.RENDERERS)

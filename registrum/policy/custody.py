@@ -1,0 +1,259 @@
+"""Accountability of copies: the handling rules per level, and where a copy may go.
+
+Pure rules, like the rest of the policy. The custody app asks them before every movement:
+whether a document gets numbered copies, whether a place (registry, security container,
+person, outside addressee) may hold a copy of it, whether a movement keeps to the central
+registry chain, and how many people sign a destruction.
+
+Defaults follow the handling table of DESIGN.md (NATO member and EU registry practice):
+
+| level           | copy-numbered | receipt | inventory           | destruction signatures | certificate kept |
+|-----------------|---------------|---------|---------------------|------------------------|------------------|
+| CTS, any ATOMAL | yes           | yes     | yearly, on handover | 2 (destroyer, witness) | 10 years         |
+| NS              | yes           | yes     | yearly              | 2 (destroyer, witness) | 5 years          |
+| NC              | optional      | asked   | none                | 1, recorded            | 2 years          |
+| NR, NU          | no            | no      | none                | 1, in bulk             | none             |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from registrum.policy.decision import (
+    CONTROL_OFFICER,
+    N_,
+    REGISTERING_ROLES,
+    Decision,
+    Subject,
+    _refuse,
+    in_releasability,
+    may_classify,
+    may_hold,
+)
+from registrum.policy.model import Level, Policy
+
+
+class CopyNumbering(Enum):
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Handling:
+    """How copies of a document at one level (or in a strict special category) are handled."""
+
+    copies: CopyNumbering
+    # A transfer waits for the receiver's acknowledgement (else it is received on dispatch).
+    receipt_on_transfer: bool
+    # Months between inventories of the holdings (None: no periodic inventory); and whether a
+    # change of custodian calls for one.
+    inventory_months: int | None
+    inventory_on_handover: bool
+    # Persons who sign a destruction certificate: the destroyer and (signatures - 1) witnesses.
+    destruction_signatures: int
+    certificate_years: int
+    # Moves only between a registry and its parent or child registry (never sideways, never to a
+    # person on a hand receipt; outside the organisation only from the central registry).
+    central_chain_only: bool
+    # Reproduction, extracts and translations need the originator's consent, recorded.
+    reproduction_needs_consent: bool
+    # Days a receipt may stay outstanding before it is flagged, and a charge-out's usual term.
+    receipt_suspense_days: int = 10
+    charge_out_days: int = 5
+
+    @property
+    def accountable(self) -> bool:
+        return self.copies is CopyNumbering.REQUIRED
+
+
+STRICT = Handling(
+    copies=CopyNumbering.REQUIRED,
+    receipt_on_transfer=True,
+    inventory_months=12,
+    inventory_on_handover=True,
+    destruction_signatures=2,
+    certificate_years=10,
+    central_chain_only=True,
+    reproduction_needs_consent=True,
+)
+NATO_HANDLING: dict[Level, Handling] = {
+    Level.CTS: STRICT,
+    Level.NS: Handling(
+        copies=CopyNumbering.REQUIRED,
+        receipt_on_transfer=True,
+        inventory_months=12,
+        inventory_on_handover=False,
+        destruction_signatures=2,
+        certificate_years=5,
+        central_chain_only=False,
+        reproduction_needs_consent=False,
+    ),
+    Level.NC: Handling(
+        copies=CopyNumbering.OPTIONAL,
+        receipt_on_transfer=False,
+        inventory_months=None,
+        inventory_on_handover=False,
+        destruction_signatures=1,
+        certificate_years=2,
+        central_chain_only=False,
+        reproduction_needs_consent=False,
+    ),
+    Level.NR: Handling(
+        copies=CopyNumbering.NONE,
+        receipt_on_transfer=False,
+        inventory_months=None,
+        inventory_on_handover=False,
+        destruction_signatures=1,
+        certificate_years=0,
+        central_chain_only=False,
+        reproduction_needs_consent=False,
+    ),
+}
+NATO_HANDLING[Level.NU] = NATO_HANDLING[Level.NR]
+# Special categories whose documents are handled as COSMIC TOP SECRET at any level (ATOMAL).
+NATO_STRICT_CATEGORIES = frozenset({"ATOMAL"})
+
+
+def handling_for(policy: Policy, level: Level, category_mask: int) -> Handling:
+    """The handling of a document: its level's, or the strictest when a strict category is marked."""
+    table = NATO_HANDLING  # one place to make it per-policy when another policy arrives
+    strict_bits = sum(c.bit for c in policy.categories if c.code in NATO_STRICT_CATEGORIES)
+    if category_mask & strict_bits:
+        return table[max(policy.levels)]
+    return table[level]
+
+
+class PlaceKind(Enum):
+    REGISTRY = "registry"
+    CONTAINER = "container"
+    PERSON = "person"
+    EXTERNAL = "external"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a copy would go: a registry (with its accreditation, kind and parent), a security
+    container (its accreditation and the special categories it is approved for), a person (the
+    policy's Subject), or an addressee outside the organisation."""
+
+    kind: PlaceKind
+    label: str
+    place_id: int | None = None
+    accreditation: Level | None = None
+    category_mask: int = 0
+    registry_kind: str = ""  # "central", "sub", "control_point"
+    parent_id: int | None = None
+    person: Subject | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Material:
+    """What moves: the classification of a copy."""
+
+    level: Level
+    category_mask: int
+    releasable_to: frozenset[str] = frozenset()
+
+
+def may_place(policy: Policy, place: Place, material: Material, today: date) -> Decision:
+    """Locations carry clearances: a registry or container accredited for the level (and a
+    container approved for every special category), a person cleared, briefed and within the
+    releasability."""
+    marking = policy.levels[material.level].marking
+    if not place.active:
+        return _refuse(N_("%(place)s is not in service"), place=place.label)
+    accredited_place = place.kind in (PlaceKind.REGISTRY, PlaceKind.CONTAINER)
+    if accredited_place and (place.accreditation is None or material.level > place.accreditation):
+        return _refuse(N_("%(place)s is not accredited for %(marking)s"), place=place.label, marking=marking)
+    if place.kind is PlaceKind.CONTAINER:
+        missing = material.category_mask & ~place.category_mask
+        if missing:
+            codes = "/".join(policy.category_codes(missing))
+            return _refuse(N_("%(place)s is not approved for %(categories)s"), place=place.label, categories=codes)
+    if place.kind is PlaceKind.PERSON:
+        if place.person is None:
+            return _refuse(N_("%(place)s is unknown"), place=place.label)
+        held = may_hold(policy, place.person, material.level, material.category_mask, today)
+        if not held:
+            return _refuse(N_("%(place)s cannot hold it: %(reason)s"), place=place.label, reason=held.reason)
+        if not in_releasability(policy, place.person.nationality, material.releasable_to):
+            return _refuse(N_("%(place)s is outside the releasability"), place=place.label)
+    return Decision(True, N_("accredited and cleared for it"))
+
+
+def may_move(policy: Policy, origin: Place, destination: Place, material: Material) -> Decision:
+    """The chain rule: strictly handled material (COSMIC TOP SECRET, ATOMAL) moves only between a
+    registry and its parent or child, and leaves the organisation only from the central registry."""
+    handling = handling_for(policy, material.level, material.category_mask)
+    if not handling.central_chain_only:
+        return Decision(True, N_("no chain rule at this level"))
+    marking = policy.marking(material.level, material.category_mask)
+    refusal = _refuse(
+        N_("%(marking)s moves only along the central registry chain (registry to parent or child registry)"),
+        marking=marking,
+    )
+    if origin.kind is not PlaceKind.REGISTRY:
+        return refusal
+    if destination.kind is PlaceKind.EXTERNAL:
+        if origin.registry_kind != "central":
+            return _refuse(N_("%(marking)s leaves the organisation only through the central registry"), marking=marking)
+        return Decision(True, N_("from the central registry"))
+    if destination.kind is not PlaceKind.REGISTRY:
+        return refusal
+    if destination.parent_id == origin.place_id or origin.parent_id == destination.place_id:
+        return Decision(True, N_("along the central registry chain"))
+    return refusal
+
+
+def custody_staff(subject: Subject, registry_id: int | None) -> Decision:
+    """Clerks and control officers of the registry that holds the copies act on them."""
+    if not subject.active:
+        return Decision(False, N_("account is not active"))
+    if not subject.roles & REGISTERING_ROLES:
+        return Decision(False, N_("only registry clerks and control officers do this"))
+    if registry_id is None or registry_id not in subject.registries:
+        return Decision(False, N_("only staff of the registry holding the copies do this"))
+    return Decision(True, N_("staff of the holding registry"))
+
+
+def control_officer_of(subject: Subject, registry_id: int | None) -> Decision:
+    """Approvals (reproduction, destruction, regrading records, loss reports) are a control
+    officer's, of the registry concerned."""
+    if not subject.active:
+        return Decision(False, N_("account is not active"))
+    if CONTROL_OFFICER not in subject.roles:
+        return Decision(False, N_("only a control officer approves this"))
+    if registry_id is None or registry_id not in subject.registries:
+        return Decision(False, N_("only a control officer of the registry concerned approves this"))
+    return Decision(True, N_("control officer of the registry"))
+
+
+def may_regrade(
+    policy: Policy, subject: Subject, current: Material, new_level: Level, new_mask: int, today: date
+) -> Decision:
+    """Regrading is recorded on the originator's authority by whoever may classify at both ends:
+    nobody classifies above their own clearance, and a downgrade never reaches the lowest level
+    (that is a declassification)."""
+    for level, mask in ((current.level, current.category_mask), (new_level, new_mask)):
+        allowed = may_classify(policy, subject, level, mask, today)
+        if not allowed:
+            return allowed
+    if new_level == current.level and new_mask == current.category_mask:
+        return Decision(False, N_("the new classification is the same as the current one"))
+    return Decision(True, N_("within the classifier's clearance"))
+
+
+def may_witness(
+    policy: Policy, witness: Subject, destroyer_id: int | None, material: Material, today: date
+) -> Decision:
+    """A witness is a cleared person other than the destroyer, able to hold what is destroyed."""
+    if witness.person_id is not None and witness.person_id == destroyer_id:
+        return Decision(False, N_("nobody witnesses their own destruction"))
+    held = may_hold(policy, witness, material.level, material.category_mask, today)
+    if not held:
+        return _refuse(N_("the witness is not cleared for it: %(reason)s"), reason=held.reason)
+    return Decision(True, N_("a cleared witness"))
