@@ -17,9 +17,9 @@ from registrum.accounts import second_factor
 from registrum.org import services as org
 from registrum.org.models import Person, Registry, RegistryKind, Role, Unit, UnitKind
 from registrum.org.services import SYSTEM
-from registrum.policy import Level
+from registrum.policy import Level, active_policy
 from registrum.records import services as records
-from registrum.records.models import Disposition, File, FilePlanClass, RetentionClass
+from registrum.records.models import Disposition, File, FilePlanClass, Registration, RetentionClass
 from registrum.records.registration import RegistrationData
 
 DEMO_PASSWORD = "Registrum-Demo-2026"  # noqa: S105 - the published demo password
@@ -138,7 +138,7 @@ PEOPLE = [
         (Role.CONTROL_OFFICER,),
         Level.CTS,
         ("COSMIC", "ATOMAL", "BOHEMIA"),
-        ("HQ-CR", "OSG-REG"),
+        ("HQ-CR", "OSG-REG", "IMS-REG", "JISD-REG", "PASP-CP", "JISD-CP"),
     ),
     DemoPerson(
         "pnowak",
@@ -261,6 +261,7 @@ def build(registrations: int = 300, seed: int = 2026) -> dict[str, Person]:
     _file_plan()
     _sample_documents(people)
     _registrations(people, registrations, rng)
+    _custody(people, rng)
     return people
 
 
@@ -442,3 +443,61 @@ def _registrations(people: dict[str, Person], count: int, rng: random.Random) ->
             document_id = registration.document.public_id
             records.grant_access(clerk, document_id, registry=registries["IMS-REG"], note="sent to DGIMS")
             records.register_receipt(clerks["IMS-REG"], document_id, registry=registries["IMS-REG"])
+
+
+# (registry, code, name, kind, accreditation, categories)
+CONTAINERS: list[tuple[str, str, str, str, Level, tuple[str, ...]]] = [
+    ("HQ-CR", "HQ-CR-SR1", "Central Registry strongroom", "strongroom", Level.CTS, ("ATOMAL", "BOHEMIA")),
+    ("HQ-CR", "HQ-CR-S2", "Central Registry safe 2", "safe", Level.NS, ()),
+    ("IMS-REG", "IMS-S1", "DGIMS Registry safe 1", "safe", Level.CTS, ("ATOMAL",)),
+    ("JISD-REG", "JISD-S1", "JISD Registry safe", "safe", Level.CTS, ("ATOMAL", "BOHEMIA")),
+    ("OSG-REG", "OSG-S1", "Private Office safe", "safe", Level.CTS, ("ATOMAL",)),
+    ("PASP-CP", "PASP-C1", "PASP security cabinet", "cabinet", Level.NS, ()),
+    ("JISD-CP", "JISD-CP-C1", "JISD Control Point cabinet", "cabinet", Level.NS, ()),
+]
+
+
+def _custody(people: dict[str, Person], rng: random.Random) -> None:
+    """Security containers in every registry, and numbered copies of the accountable documents
+    each registry registered first (1 to 3 copies, in a container accredited for them)."""
+    from registrum.custody import copies as custody
+    from registrum.custody.models import Container
+    from registrum.policy.custody import CopyNumbering, handling_for
+
+    officer = people["agarcia"]
+    registries = {r.code: r for r in Registry.objects.all()}
+    for registry_code, code, name, kind, level, categories in CONTAINERS:
+        custody.create_container(
+            officer,
+            registry=registries[registry_code],
+            code=code,
+            name=name,
+            kind=kind,
+            accreditation=level,
+            categories=categories,
+            room=f"Room {rng.randint(100, 399)}",
+        )
+    containers = list(Container.objects.all())
+    clerks = {"HQ-CR": "jsmith", "IMS-REG": "mdupont", "JISD-REG": "kmuller", "OSG-REG": "agarcia"}
+    clerks |= {"PASP-CP": "pnowak", "JISD-CP": "kmuller"}
+    policy = active_policy()
+    first_registrations = Registration.objects.filter(received_from__isnull=True).select_related("document", "registry")
+    for registration in first_registrations.order_by("id"):
+        document = registration.document
+        if handling_for(policy, Level(document.level), document.category_mask).copies is not CopyNumbering.REQUIRED:
+            continue
+        fitting = [
+            c
+            for c in containers
+            if c.registry_id == registration.registry_id
+            and c.accreditation >= document.level
+            and document.category_mask & ~c.category_mask == 0
+        ]
+        clerk = people[clerks[registration.registry.code]]
+        custody.number_copies(
+            clerk,
+            document.public_id,
+            registry=registration.registry,
+            count=rng.randint(1, 3),
+            container=fitting[0] if fitting else None,
+        )
