@@ -43,15 +43,6 @@ def qr_data_uri(payload: str, *, scale: int = 4) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """Only inline (data:) resources: a report never reaches for a file or the network."""
-    if url.startswith("data:"):
-        from weasyprint import default_url_fetcher
-
-        return default_url_fetcher(url, *args, **kwargs)  # type: ignore[no-any-return,unused-ignore]
-    raise ValueError(f"reports load nothing from outside ({url[:80]})")
-
-
 def css_string(text: str) -> str:
     """Text for a CSS string in the style element: quotes, backslashes and angle brackets as CSS
     escapes (HTML escaping means nothing inside <style>), line breaks as spaces."""
@@ -75,8 +66,11 @@ def render_pdf(template: str, context: dict[str, Any], *, marking: str, title: s
     except Exception as exc:  # a template tag or a value failing mid-render
         raise ReportError(template, f"{type(exc).__name__}: {exc}") from exc
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
+    # Only inline (data:) resources: a report never reaches for a file or the network.
+    inline_only = URLFetcher(allowed_protocols=["data"])
     try:
-        return bytes(HTML(string=html, url_fetcher=_refuse_fetch).write_pdf())
+        return bytes(HTML(string=html, url_fetcher=inline_only).write_pdf())
     except Exception as exc:
         raise ReportError(template, f"{type(exc).__name__}: {exc}") from exc
