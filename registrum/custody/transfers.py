@@ -677,3 +677,64 @@ def transmittal_marking(copies: Sequence[Copy]) -> str:
         these = set(copy.releasable_nations)
         nations = these if nations is None else nations & these
     return policy.marking(level, mask, sorted(nations or ()))
+
+
+# The transmittal and receipt form ------------------------------------------------------------
+
+
+def qr_inline_svg(payload: str) -> str:
+    """A QR code as inline SVG markup (drawn in the page itself: WeasyPrint 70 refuses the
+    reports' plain-function URL fetcher that a data: URI image would go through)."""
+    import io
+
+    import segno
+    from django.utils.safestring import mark_safe
+
+    buffer = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(
+        buffer, kind="svg", scale=2, border=2, xmldecl=False, svgns=True, svgclass="qr"
+    )
+    return mark_safe(buffer.getvalue().decode("ascii"))  # noqa: S308 - segno's own markup, the payload is a copy code
+
+
+def transmittal_pdf(person: Person, transfer_public_id: str) -> tuple[Transfer, bytes]:
+    """The transmittal and receipt form as PDF: the copies the reader may see, each with its
+    QR code, under the highest marking among them on every page."""
+    from registrum.reports import render_pdf
+
+    transfer, items = get_transfer_for(person, transfer_public_id)
+    copies = [item.copy for item in items]
+    documents = {c.document_id for c in copies}
+    sender = transfer.from_registry_id
+    numbers: dict[int, str] = {}
+    for document_id, registry_id, number in (
+        Registration.objects.filter(document_id__in=documents, voided_at__isnull=True)
+        .order_by("registered_at", "id")
+        .values_list("document_id", "registry_id", "number")
+    ):
+        # The sender's own number; else the first registration's (a person returning copies).
+        if document_id not in numbers or registry_id == sender:
+            numbers[document_id] = number
+    policy = active_policy()
+    rows = [
+        {
+            "copy": c,
+            "reference": c.document.originator_reference,
+            "registration_number": numbers.get(c.document_id, ""),
+            "subject": c.document.subject,
+            "subject_marking": policy.levels[Level(c.document.subject_level)].abbreviation,
+            "marking": c.marking,
+            "qr": qr_inline_svg(c.code),
+        }
+        for c in copies
+    ]
+    origin = transfer.from_registry or transfer.from_person
+    context = {
+        "transfer": transfer,
+        "rows": rows,
+        "origin": str(origin) if origin else "",
+        "destination": str(transfer.to_registry or transfer.to_person or transfer.to_external),
+    }
+    title = _("Transmittal %(number)s") % {"number": transfer.number}
+    pdf = render_pdf("custody/transfer_transmittal.html", context, marking=transmittal_marking(copies), title=title)
+    return transfer, pdf
