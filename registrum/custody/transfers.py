@@ -39,6 +39,7 @@ from registrum.custody.common import (
     container_place,
     external_place,
     handling_of,
+    parse_copy_code,
     person_place,
     record_copy_events,
     refuse_unless,
@@ -60,7 +61,7 @@ from registrum.policy import Decision, Level, active_policy
 from registrum.policy.custody import Place
 from registrum.policy.decision import N_
 from registrum.records.models import Access, AccessReason, Document, Registration
-from registrum.records.services import enter_receipt
+from registrum.records.services import enter_receipt, find_person, registries_for
 
 MAX_TRANSFER_COPIES = 2_000
 
@@ -107,7 +108,13 @@ def _representatives(copies: Iterable[Copy]) -> list[Copy]:
 
 
 def _load_copies(actor: Person, public_ids: Sequence[str]) -> list[Copy]:
-    ids = [str(p).strip() for p in public_ids if str(p).strip()]
+    """The copies named by public id or label code, locked; what the actor may not see is
+    reported as not there."""
+    texts = [str(p).strip() for p in public_ids if str(p).strip()]
+    ids = [parse_copy_code(t) or "" for t in texts]
+    bad = [t for t, i in zip(texts, ids, strict=True) if not i]
+    if bad:
+        raise ValidationError({"copies": _("%(code)s: not a copy code") % {"code": bad[0][:40]}})
     if not ids:
         raise ValidationError({"copies": _("choose at least one copy")})
     if len(ids) > MAX_TRANSFER_COPIES:
@@ -392,8 +399,6 @@ def acknowledge(actor: Person, transfer_public_id: str, copy_codes: Sequence[str
 
 
 def _scanned(transfer: Transfer, pending: list[TransferItem], codes: Sequence[str]) -> list[TransferItem]:
-    from registrum.custody.common import parse_copy_code
-
     by_id = {item.copy.public_id: item for item in pending}
     chosen: dict[str, TransferItem] = {}
     problems: list[str] = []
@@ -738,3 +743,48 @@ def transmittal_pdf(person: Person, transfer_public_id: str) -> tuple[Transfer, 
     title = _("Transmittal %(number)s") % {"number": transfer.number}
     pdf = render_pdf("custody/transfer_transmittal.html", context, marking=transmittal_marking(copies), title=title)
     return transfer, pdf
+
+
+# What the faces name -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Destination:
+    to_registry: Registry | None = None
+    to_person: Person | None = None
+    to_external: str = ""
+    to_container: Container | None = None
+
+
+def find_destination(*, registry: str = "", person: str = "", external: str = "", container: str = "") -> Destination:
+    """The destination as the faces name it (registry code, @username, an addressee outside, a
+    container code), with a clear error on the field that names nothing."""
+    to_registry = None
+    if registry.strip():
+        to_registry = Registry.objects.filter(code__iexact=registry.strip()).first()
+        if to_registry is None:
+            raise ValidationError({"destination": _("unknown registry %(code)s") % {"code": repr(registry[:40])}})
+    to_person = find_person(person, field="destination") if person.strip() else None
+    to_container = None
+    if container.strip():
+        to_container = Container.objects.select_related("registry").filter(code__iexact=container.strip()).first()
+        if to_container is None:
+            raise ValidationError({"container": _("unknown container %(code)s") % {"code": repr(container[:40])}})
+    return Destination(to_registry, to_person, external, to_container)
+
+
+def staff_registries(person: Person) -> list[Registry]:
+    """The registries whose copies the person may dispatch and whose receipts they acknowledge."""
+    return registries_for(person)
+
+
+def dispatchable(person: Person, registry: Registry | None, *, limit: int = MAX_TRANSFER_COPIES) -> list[Copy]:
+    """Copies held (not out, not moving) that the person may dispatch: a registry's they staff,
+    or their own on a hand receipt when no registry is given; through the access filter."""
+    copies = Copy.objects.visible_to(person).filter(status=CopyStatus.HELD)
+    if registry is not None:
+        require_staff(person, registry, "dispatch_transfer")
+        copies = copies.filter(registry=registry)
+    else:
+        copies = copies.filter(person=person)
+    return list(copies.select_related("document", "container").order_by("document_id", "number")[:limit])
