@@ -125,7 +125,7 @@ def _load_copies(actor: Person, public_ids: Sequence[str]) -> list[Copy]:
         raise ValidationError({"copies": _("a copy is listed twice")})
     copies = list(
         Copy.objects.visible_to(actor)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("document", "registry", "person", "container")
         .filter(public_id__in=ids)
         .order_by("document_id", "number")
@@ -329,7 +329,7 @@ class Receipt:
 
 def _transfer_for_update(actor: Person, transfer_public_id: str) -> Transfer:
     transfer = (
-        Transfer.objects.select_for_update()
+        Transfer.objects.select_for_update(of=("self",))
         .select_related("from_registry", "from_person", "to_registry", "to_person", "to_container")
         .filter(public_id=str(transfer_public_id))
         .first()
@@ -583,7 +583,7 @@ def cancel(actor: Person, transfer_public_id: str) -> Transfer:
         if TransferItem.objects.filter(transfer=transfer, received_at__isnull=False).exists():
             raise ValidationError({"transfer": _("part of the transfer was received: it can no longer be cancelled")})
         copies = list(
-            Copy.objects.select_for_update()
+            Copy.objects.select_for_update(of=("self",))
             .filter(transfer_items__transfer=transfer)
             .select_related("registry", "person", "container")
         )
