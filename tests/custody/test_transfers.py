@@ -278,3 +278,15 @@ def test_an_interrupted_dispatch_leaves_every_copy_where_it_was(custody_world: C
     assert not Access.objects.filter(source__startswith="transfer:").exists()
     monkeypatch.undo()
     assert to_sub(cw, cw.copies).number.endswith("/000001")  # the number went back too
+
+
+def test_the_trail_tells_the_transfer_in_the_readers_language(custody_world: Custody) -> None:
+    from registrum.audit.reading import describe
+
+    cw = custody_world
+    transfer = to_sub(cw, cw.copies[:1])
+    transfers.acknowledge(cw.sub_clerk, transfer.public_id)
+    whole = AuditEvent.objects.get(target_type="transfer", target_id=transfer.pk)
+    assert describe(whole) == f"transfer {transfer.number} received in full"
+    copy_event = AuditEvent.objects.filter(event="custody.transfer_dispatched").get()
+    assert describe(copy_event) == "copy No. 1 of 3 dispatched"
