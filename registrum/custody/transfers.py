@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -385,20 +385,29 @@ def acknowledge(actor: Person, transfer_public_id: str, copy_codes: Sequence[str
         transfer = _transfer_for_update(actor, transfer_public_id)
         _require_receiver(actor, transfer)
         _require_open(transfer)
+        # Only what the receiver may see: a copy above their clearance waits for a cleared
+        # colleague, and its code reads as not in this transfer.
+        visible = Copy.objects.visible_to(actor)
         pending = list(
-            TransferItem.objects.filter(transfer=transfer, received_at__isnull=True).select_related(
+            TransferItem.objects.filter(transfer=transfer, received_at__isnull=True, copy__in=visible).select_related(
                 "copy", "copy__document", "copy__registry", "copy__person"
             )
         )
         if copy_codes is not None:
-            pending = _scanned(transfer, pending, copy_codes)
+            pending = _scanned(transfer, pending, copy_codes, visible)
+        elif not pending:
+            raise ValidationError({"codes": _("no copy of this transfer that you may receive is in transit")})
         now = timezone.now()
         received = _receive(actor, transfer, pending, now)
-        outstanding = TransferItem.objects.filter(transfer=transfer, received_at__isnull=True).count()
+        outstanding = TransferItem.objects.filter(
+            transfer=transfer, received_at__isnull=True, copy__in=Copy.objects.visible_to(actor)
+        ).count()
         return Receipt(transfer, received, outstanding)
 
 
-def _scanned(transfer: Transfer, pending: list[TransferItem], codes: Sequence[str]) -> list[TransferItem]:
+def _scanned(
+    transfer: Transfer, pending: list[TransferItem], codes: Sequence[str], visible: QuerySet[Copy]
+) -> list[TransferItem]:
     by_id = {item.copy.public_id: item for item in pending}
     chosen: dict[str, TransferItem] = {}
     problems: list[str] = []
@@ -419,7 +428,7 @@ def _scanned(transfer: Transfer, pending: list[TransferItem], codes: Sequence[st
     if unresolved:
         done = set(
             TransferItem.objects.filter(
-                transfer=transfer, received_at__isnull=False, copy__public_id__in=list(unresolved)
+                transfer=transfer, received_at__isnull=False, copy__public_id__in=list(unresolved), copy__in=visible
             ).values_list("copy__public_id", flat=True)
         )
         for public_id, text in unresolved.items():

@@ -290,3 +290,28 @@ def test_the_trail_tells_the_transfer_in_the_readers_language(custody_world: Cus
     assert describe(whole) == f"transfer {transfer.number} received in full"
     copy_event = AuditEvent.objects.filter(event="custody.transfer_dispatched").get()
     assert describe(copy_event) == "copy No. 1 of 3 dispatched"
+
+
+def test_a_receiver_not_cleared_for_some_copies_receives_only_the_others(custody_world: Custody) -> None:
+    from registrum.org import services as org
+    from registrum.org.models import Role
+    from registrum.org.services import SYSTEM
+    from tests.conftest import make_person
+
+    cw = custody_world
+    ns_clerk = make_person("nsclerk", "DNK", cw.world.reg_unit, Level.NS, (), (Role.CLERK,))
+    org.add_registry_staff(SYSTEM, cw.sub, ns_clerk)
+    ns_clerk = cw.fresh(ns_clerk)
+    (ns_copy,) = ns_copies(cw, 1)
+    transfer = transfers.dispatch(cw.cr_clerk, [cw.copies[0].public_id, ns_copy.public_id], to_registry=cw.sub)
+    with pytest.raises(ValidationError) as hidden:
+        transfers.acknowledge(ns_clerk, transfer.public_id, [cw.copies[0].code])
+    assert hidden.value.message_dict["codes"] == [f"{cw.copies[0].code}: not in this transfer"]
+    receipt = transfers.acknowledge(ns_clerk, transfer.public_id)
+    assert ([c.pk for c in receipt.received], receipt.outstanding) == ([ns_copy.pk], 0)
+    assert fresh(cw.copies[0]).status == CopyStatus.IN_TRANSIT
+    with pytest.raises(ValidationError, match="no copy of this transfer"):
+        transfers.acknowledge(ns_clerk, transfer.public_id)
+    transfers.acknowledge(cw.sub_clerk, transfer.public_id)
+    transfer.refresh_from_db()
+    assert transfer.state == TransferState.RECEIVED
