@@ -30,8 +30,28 @@ def container_labels(ids: list[int]) -> dict[int, tuple[str, int]]:
     return {pk: (code, 0) for pk, code in rows}
 
 
+# Transfers: the events about a whole transfer carry its transmittal number and counts only.
+TRANSFER = "transfer"
+
+
+def find_transfers(person: Any, text: str) -> list[int]:
+    from registrum.custody.models import Transfer
+
+    text = text.strip()
+    if not text or "\x00" in text:
+        return []
+    return list(Transfer.objects.filter(Q(public_id=text) | Q(number__iexact=text)).values_list("pk", flat=True)[:100])
+
+
+def transfer_labels(ids: list[int]) -> dict[int, tuple[str, int]]:
+    from registrum.custody.models import Transfer
+
+    return {pk: (number, 0) for pk, number in Transfer.objects.filter(pk__in=ids).values_list("pk", "number")}
+
+
 def register() -> None:
     from registrum.custody import history
 
     register_target_kind(CONTAINER, TargetKind(find=find_containers, labels=container_labels))
+    register_target_kind(TRANSFER, TargetKind(find=find_transfers, labels=transfer_labels))
     register_renderers(RENDERERS | history.RENDERERS)

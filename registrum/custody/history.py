@@ -17,4 +17,16 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "custody.copy_stored": lambda d: (
         _("%(copy)s stored in %(container)s") % {"copy": _copy(d), "container": d.get("container") or _("no container")}
     ),
+    # Transfers and receipts: per copy (the copy's number in the data), or the whole transfer.
+    "custody.transfer_dispatched": lambda d: _("%(copy)s dispatched") % {"copy": _copy(d)},
+    "custody.transfer_received": lambda d: (
+        _("%(copy)s received") % {"copy": _copy(d)}
+        if "copy" in d
+        else _("transfer %(number)s received in full") % {"number": d["number"]}
+    ),
+    "custody.transfer_cancelled": lambda d: (
+        _("%(copy)s held again where it was: dispatch cancelled") % {"copy": _copy(d)}
+        if "copy" in d
+        else _("transfer %(number)s cancelled") % {"number": d["number"]}
+    ),
 }

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.urls import URLPattern
 
 from registrum.custody.views import copies
+from registrum.custody.views import transfers as transfer_pages
 
 app_name = "custody"
 
 urlpatterns: list[URLPattern] = [
     *copies.urlpatterns,
+    *transfer_pages.urlpatterns,
 ]

@@ -548,46 +548,63 @@ def register_receipt(
         raise ValidationError(problems)
     with transaction.atomic(durable=True):
         document = get_document_for(actor, document_public_id, Action.REGISTER_RECEIPT)
-        check_may_enter(actor, registry, Level(document.level), document.category_mask, field="registry")
-        if direction not in ("IN", "OUT", "INT"):
-            raise ValidationError(
-                {"direction": _("unknown direction %(code)s (use IN, OUT or INT)") % {"code": repr(direction)}}
-            )
-        if Registration.objects.filter(document=document, registry=registry, voided_at__isnull=True).exists():
-            raise ValidationError(
-                {"registry": _("the document is already registered in %(code)s") % {"code": registry.code}}
-            )
         now = timezone.now()
-        first = (
-            Registration.objects.filter(document=document, voided_at__isnull=True)
-            .order_by("registered_at", "id")
-            .first()
-        )
-        registration = _enter(
-            actor,
-            document,
-            registry,
-            direction=direction,
-            now=now,
-            year=timezone.localdate(now).year,
-            file=file,
-            external_addressees=external_addressees,
-            received_from=first,
-        )
-        audit.record(
-            actor,
-            EventType.RECEIPT_REGISTERED,
-            document,
-            summary=f"receipt registered in {registry.code} as {registration.number}",
-            data={
-                "number": registration.number,
-                "registry": registry.code,
-                "received_from": first.number if first else "",
-                "direction": direction,
-            },
+        registration = enter_receipt(
+            actor, document, registry, direction=direction, file=file, external_addressees=external_addressees, now=now
         )
         _remember(actor, idempotency, registration, now)
         return registration
+
+
+def enter_receipt(
+    actor: Person,
+    document: Document,
+    registry: Registry,
+    *,
+    now: datetime,
+    direction: str = "IN",
+    file: File | None = None,
+    external_addressees: str = "",
+) -> Registration:
+    """The receipt's registration inside the caller's transaction (a registry receiving copies
+    on a transfer registers them here): the caller has found the document through the access
+    filter; this checks the registry and the actor, numbers it and writes the audit event."""
+    check_may_enter(actor, registry, Level(document.level), document.category_mask, field="registry")
+    if direction not in ("IN", "OUT", "INT"):
+        raise ValidationError(
+            {"direction": _("unknown direction %(code)s (use IN, OUT or INT)") % {"code": repr(direction)}}
+        )
+    if Registration.objects.filter(document=document, registry=registry, voided_at__isnull=True).exists():
+        raise ValidationError(
+            {"registry": _("the document is already registered in %(code)s") % {"code": registry.code}}
+        )
+    first = (
+        Registration.objects.filter(document=document, voided_at__isnull=True).order_by("registered_at", "id").first()
+    )
+    registration = _enter(
+        actor,
+        document,
+        registry,
+        direction=direction,
+        now=now,
+        year=timezone.localdate(now).year,
+        file=file,
+        external_addressees=external_addressees,
+        received_from=first,
+    )
+    audit.record(
+        actor,
+        EventType.RECEIPT_REGISTERED,
+        document,
+        summary=f"receipt registered in {registry.code} as {registration.number}",
+        data={
+            "number": registration.number,
+            "registry": registry.code,
+            "received_from": first.number if first else "",
+            "direction": direction,
+        },
+    )
+    return registration
 
 
 # Correcting and voiding ---------------------------------------------------------------------

@@ -161,6 +161,8 @@ class Site:
     copies: int = 0
     # Organisation objects made for administration probes that change them.
     made: int = 0
+    # Transfers made for the custody transfer probes (fresh documents, never the shared ones).
+    transfers: dict[str, Any] = field(default_factory=dict)
 
     def register(self, key: str, suffix: str = "") -> Registration:
         spec = SPECS[key]
@@ -1578,6 +1580,201 @@ def _api_staff_remove(ctx: Ctx) -> Iterator[Probe]:
         _admin(ctx, 200),
         done=lambda: not Registry.objects.filter(pk=registry.pk, staff=person).exists(),
     )
+
+
+# Custody: transfers --------------------------------------------------------------------------
+
+CUSTODY = f"{API}/custody"
+
+
+def _transfer_of(ctx: Ctx, key: str) -> Any:
+    """A transfer in transit of a fresh document's copies: "up" (COSMIC TOP SECRET ATOMAL copies
+    from IMS-REG to its parent CR, whose staff no persona is) or "across" (a NATO CONFIDENTIAL
+    copy from OPS-CP to IMS-REG)."""
+    from registrum.custody import copies as custody
+    from registrum.custody import transfers
+
+    w = ctx.site.world
+    central = Registry.objects.get(code="CR")
+    spec, origin, destination = {"up": ("cts", w.registry, central), "across": ("cp", w.control_point, w.registry)}[key]
+    document = ctx.site.fresh(spec).document
+    made = custody.number_copies(w.clerk, document.public_id, registry=origin, count=2 if key == "up" else 1)
+    return transfers.dispatch(w.clerk, [c.public_id for c in made], to_registry=destination)
+
+
+def _shared_transfer(ctx: Ctx, key: str) -> Any:
+    if key not in ctx.site.transfers:
+        ctx.site.transfers[key] = _transfer_of(ctx, key)
+    return ctx.site.transfers[key]
+
+
+def _party(ctx: Ctx, transfer: Any) -> bool:
+    """A party to the transfer (staff of either registry) who may read its copies' document."""
+    if ctx.person is None or not ctx.person.is_active:
+        return False
+    registries = ctx.person.subject().registries
+    if transfer.from_registry_id not in registries and transfer.to_registry_id not in registries:
+        return False
+    return ctx.can(Action.READ, transfer.items.first().copy.document)
+
+
+def _staff(ctx: Ctx, registry_id: int) -> bool:
+    from registrum.policy.custody import custody_staff
+
+    return ctx.person is not None and bool(custody_staff(ctx.person.subject(), registry_id))
+
+
+def _transfer_status(ctx: Ctx, transfer: Any, ok: int, *, registry_id: int | None = None) -> int:
+    """404 unless a party; then ok when `registry_id` (whose staff act) is None or theirs, else 403."""
+    if transfer is None or not _party(ctx, transfer):
+        return 404
+    return ok if registry_id is None or _staff(ctx, registry_id) else 403
+
+
+def _transfer_state(transfer: Any, state: str) -> Callable[[], bool]:
+    from registrum.custody.models import Transfer
+
+    return lambda: Transfer.objects.filter(pk=transfer.pk, state=state).exists()
+
+
+def _transfer_targets(ctx: Ctx) -> Iterator[tuple[str, Any]]:
+    yield "up", _shared_transfer(ctx, "up")
+    yield "across", _shared_transfer(ctx, "across")
+    yield MISSING, None
+
+
+def _dispatch_status(ctx: Ctx, document: Document, registry: Registry, ok: int) -> int:
+    if not ctx.can(Action.READ, document):
+        return 400  # no such copy, for whoever may not see it
+    return ok if _staff(ctx, registry.pk) else 403
+
+
+def _fresh_copy(ctx: Ctx) -> Any:
+    from registrum.custody import copies as custody
+
+    w = ctx.site.world
+    document = ctx.site.fresh("cp").document
+    return custody.number_copies(w.clerk, document.public_id, registry=w.control_point, count=1)[0]
+
+
+def _dispatched(copy: Any) -> Callable[[], bool]:
+    from registrum.custody.models import TransferItem
+
+    return lambda: TransferItem.objects.filter(copy=copy).exists()
+
+
+@route("custody:transfers")
+def _transfers_list(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("custody:transfers"), 200)
+    yield Probe("POST", reverse("custody:transfers"), 405)
+
+
+@route("custody:transfer_new")
+def _transfer_new(ctx: Ctx) -> Iterator[Probe]:
+    url = reverse("custody:transfer_new")
+    allowed = bool(ctx.registries())
+    yield Probe("GET", url, 200 if allowed else 403)
+    copy = _fresh_copy(ctx)
+    w = ctx.site.world
+    expected = _dispatch_status(ctx, copy.document, w.control_point, 302) if allowed else 403
+    body = {"source": "OPS-CP", "copy": [copy.public_id], "to_registry": "IMS-REG"}
+    yield Probe("POST", url, expected, data=body, done=_dispatched(copy))
+
+
+@route("custody:transfer")
+def _transfer_page(ctx: Ctx) -> Iterator[Probe]:
+    for key, transfer in _transfer_targets(ctx):
+        public_id = transfer.public_id if transfer else key
+        yield Probe("GET", reverse("custody:transfer", args=[public_id]), _transfer_status(ctx, transfer, 200))
+
+
+@route("custody:transfer_pdf")
+def _transfer_pdf(ctx: Ctx) -> Iterator[Probe]:
+    for key, transfer in _transfer_targets(ctx):
+        public_id = transfer.public_id if transfer else key
+        yield Probe("GET", reverse("custody:transfer_pdf", args=[public_id]), _transfer_status(ctx, transfer, 200))
+
+
+@route("custody:transfer_receive")
+def _transfer_receive(ctx: Ctx) -> Iterator[Probe]:
+    for key, transfer in _transfer_targets(ctx):
+        public_id = transfer.public_id if transfer else key
+        url = reverse("custody:transfer_receive", args=[public_id])
+        yield Probe("GET", url, 405)
+        expected = _transfer_status(ctx, transfer, 302, registry_id=transfer.to_registry_id if transfer else None)
+        if expected == 302:
+            transfer = _transfer_of(ctx, key)
+            url = reverse("custody:transfer_receive", args=[transfer.public_id])
+        done = _transfer_state(transfer, "received") if transfer else None
+        yield Probe("POST", url, expected, data={"all": "1"}, done=done)
+
+
+@route("custody:transfer_cancel")
+def _transfer_cancel(ctx: Ctx) -> Iterator[Probe]:
+    for key, transfer in _transfer_targets(ctx):
+        public_id = transfer.public_id if transfer else key
+        url = reverse("custody:transfer_cancel", args=[public_id])
+        yield Probe("GET", url, 405)
+        expected = _transfer_status(ctx, transfer, 302, registry_id=transfer.from_registry_id if transfer else None)
+        if expected == 302:
+            transfer = _transfer_of(ctx, key)
+            url = reverse("custody:transfer_cancel", args=[transfer.public_id])
+        done = _transfer_state(transfer, "cancelled") if transfer else None
+        yield Probe("POST", url, expected, done=done)
+
+
+@route("POST /api/v1/custody/transfers")
+def _api_dispatch(ctx: Ctx) -> Iterator[Probe]:
+    copy = _fresh_copy(ctx)
+    expected = _dispatch_status(ctx, copy.document, ctx.site.world.control_point, 201)
+    body = {"copies": [copy.code], "to_registry": "IMS-REG"}
+    yield Probe("POST", f"{CUSTODY}/transfers", expected, data=body, json=True, done=_dispatched(copy))
+    yield Probe("POST", f"{CUSTODY}/transfers", 400, data={"copies": ["not a code"], "to_registry": "CR"}, json=True)
+
+
+@route("GET /api/v1/custody/transfers")
+def _api_outstanding(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{CUSTODY}/transfers", 200)
+    w = ctx.site.world
+    yield Probe("GET", f"{CUSTODY}/transfers?registry=IMS-REG", 200 if _staff(ctx, w.registry.pk) else 403)
+    yield Probe("GET", f"{CUSTODY}/transfers?registry=NOWHERE", 400)
+
+
+@route("GET /api/v1/custody/transfers/{public_id}")
+def _api_transfer(ctx: Ctx) -> Iterator[Probe]:
+    for key, transfer in _transfer_targets(ctx):
+        public_id = transfer.public_id if transfer else key
+        yield Probe("GET", f"{CUSTODY}/transfers/{public_id}", _transfer_status(ctx, transfer, 200))
+
+
+@route("GET /api/v1/custody/transfers/{public_id}/transmittal.pdf")
+def _api_transmittal(ctx: Ctx) -> Iterator[Probe]:
+    for key, transfer in _transfer_targets(ctx):
+        public_id = transfer.public_id if transfer else key
+        url = f"{CUSTODY}/transfers/{public_id}/transmittal.pdf"
+        yield Probe("GET", url, _transfer_status(ctx, transfer, 200))
+
+
+@route("POST /api/v1/custody/transfers/{public_id}/receipt")
+def _api_receive(ctx: Ctx) -> Iterator[Probe]:
+    for key, transfer in _transfer_targets(ctx):
+        expected = _transfer_status(ctx, transfer, 200, registry_id=transfer.to_registry_id if transfer else None)
+        if expected == 200:
+            transfer = _transfer_of(ctx, key)
+        public_id = transfer.public_id if transfer else key
+        done = _transfer_state(transfer, "received") if transfer else None
+        yield Probe("POST", f"{CUSTODY}/transfers/{public_id}/receipt", expected, data={}, json=True, done=done)
+
+
+@route("POST /api/v1/custody/transfers/{public_id}/cancel")
+def _api_cancel(ctx: Ctx) -> Iterator[Probe]:
+    for key, transfer in _transfer_targets(ctx):
+        expected = _transfer_status(ctx, transfer, 200, registry_id=transfer.from_registry_id if transfer else None)
+        if expected == 200:
+            transfer = _transfer_of(ctx, key)
+        public_id = transfer.public_id if transfer else key
+        done = _transfer_state(transfer, "cancelled") if transfer else None
+        yield Probe("POST", f"{CUSTODY}/transfers/{public_id}/cancel", expected, done=done)
 
 
 # The inventory ---------------------------------------------------------------------------------

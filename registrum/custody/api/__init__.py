@@ -5,6 +5,8 @@ from __future__ import annotations
 from ninja import Router
 
 from registrum.custody.api import copies
+from registrum.custody.api import transfers as transfer_endpoints
 
 router = Router(tags=["custody"])
 router.add_router("", copies.router)
+router.add_router("", transfer_endpoints.router)

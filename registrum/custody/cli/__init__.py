@@ -18,5 +18,6 @@ class Part(Protocol):
 
 def parts() -> list[Part]:
     from registrum.custody.cli import copies
+    from registrum.custody.cli import transfers as transfer_commands
 
-    return [copies]
+    return [copies, transfer_commands]

@@ -17,7 +17,13 @@ from registrum.custody.models.copies import (
 from registrum.custody.models.destruction import Destruction, DestructionItem, DestructionSignature, DestructionState
 from registrum.custody.models.inventories import Inventory, InventoryItem, InventoryScan, InventoryState, ScanOutcome
 from registrum.custody.models.losses import LossKind, LossReport, LossState
-from registrum.custody.models.movements import ChargeOut, Transfer, TransferItem, TransferState
+from registrum.custody.models.movements import (
+    ChargeOut,
+    Transfer,
+    TransferItem,
+    TransferState,
+    TransmittalSequence,
+)
 from registrum.custody.models.regrading import Regrade, RegradeKind
 from registrum.custody.models.retention import DispositionDecision, Hold
 
@@ -51,4 +57,5 @@ __all__ = [
     "Transfer",
     "TransferItem",
     "TransferState",
+    "TransmittalSequence",
 ]

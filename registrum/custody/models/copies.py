@@ -160,6 +160,7 @@ class CopyEventKind(models.TextChoices):
     REPRODUCED = "reproduced", _("made from another copy")
     DISPATCHED = "dispatched", _("dispatched")
     RECEIVED = "received", _("received")
+    RECALLED = "recalled", _("dispatch cancelled, back where it was")
     CHARGED_OUT = "charged_out", _("charged out")
     CHECKED_IN = "checked_in", _("checked in")
     STORED = "stored", _("moved to a container")

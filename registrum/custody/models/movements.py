@@ -74,6 +74,21 @@ class Transfer(models.Model):
         return self.to_external
 
 
+class TransmittalSequence(models.Model):
+    """The last transmittal number a registry gave in a year ("CR/TR/2026/000001"). Incremented
+    inside the dispatching transaction, so a rollback hands the number back."""
+
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registry", "year"], name="unique_transmittal_year")]
+
+    def __str__(self) -> str:
+        return f"{self.registry_id} {self.year}: {self.last_value}"
+
+
 class TransferItem(models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="items")
     copy = models.ForeignKey(Copy, on_delete=models.PROTECT, related_name="transfer_items", db_index=False)
