@@ -386,7 +386,7 @@ def cover_sheet_pdf(person: Person, copy_public_id: str, *, template: str = COVE
     return copy, pdf
 
 
-LABELS_PER_PAGE = 12
+LABELS_PER_PAGE = 10
 
 
 def labels_pdf(person: Person, document_public_id: str, *, template: str = LABELS_TEMPLATE) -> tuple[Document, bytes]:
