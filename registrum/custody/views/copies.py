@@ -51,7 +51,7 @@ def _errors(exc: ValidationError) -> str:
 def dashboard(request: PersonRequest) -> HttpResponse:
     person = request.user
     sections = board.dashboard(person)
-    levels = [line.copy.level for line in sections["charge_outs"].lines]
+    levels = [line.charge_out.copy.level for line in sections["charge_outs"].lines]
     levels += [line.document.level for line in sections["regrades"].lines]
     levels += [line.registration.level for line in sections["uncopied"].lines]
     return render(
