@@ -114,3 +114,15 @@ def test_a_template_that_cannot_be_rendered_names_itself_and_prints_nothing(cust
             cw.cr_clerk, cw.registration.document.public_id, template="custody/copies_no_such_labels.html"
         )
     assert not AuditEvent.objects.filter(event="custody.cover_printed").exists()
+
+
+def test_printing_reads_in_the_trail_in_the_readers_words(custody_world):
+    from registrum.custody.history import RENDERERS
+
+    cw = custody_world
+    custody.cover_sheet_pdf(cw.cr_clerk, cw.copies[0].public_id)
+    custody.labels_pdf(cw.cr_clerk, cw.registration.document.public_id)
+    rendered = [
+        RENDERERS[e.event](e.data) for e in AuditEvent.objects.filter(event="custody.cover_printed").order_by("id")
+    ]
+    assert rendered == ["cover sheet of copy No. 1 of 3 printed", "labels of 3 copies printed"]
