@@ -144,7 +144,8 @@ def store_copy(actor: Person, copy_public_id: str, container: Container | None) 
 def _held_copy(actor: Person, copy_public_id: str) -> Copy:
     copy = (
         Copy.objects.visible_to(actor)
-        .select_for_update()
+        # Only the copy's row: PostgreSQL locks no row on the nullable side of an outer join.
+        .select_for_update(of=("self",))
         .select_related("document", "registry", "container")
         .filter(public_id=str(copy_public_id))
         .first()
@@ -242,7 +243,7 @@ def record_combination_change(
     if changed_on > timezone.localdate():
         raise ValidationError({"changed_on": _("a change cannot be recorded before it happens")})
     with transaction.atomic(durable=True):
-        container = Container.objects.select_for_update().select_related("registry").get(pk=container.pk)
+        container = Container.objects.select_for_update(of=("self",)).select_related("registry").get(pk=container.pk)
         require_staff(actor, container.registry, "record_combination_change")
         change = CombinationChange.objects.create(
             container=container,
