@@ -242,3 +242,19 @@ def test_get_on_a_posting_url_is_refused(custody_world):
     assert client.get(reverse("custody:number_copies", args=[_doc(custody_world)])).status_code == 405
     assert client.get(reverse("custody:store", args=[custody_world.copies[0].public_id])).status_code == 405
     assert client.get(reverse("custody:combination", args=[custody_world.cr_safe.public_id])).status_code == 405
+
+
+def test_holdings_of_one_container_by_level_and_by_page(custody_world):
+    cw = custody_world
+    ns_doc = cw.world.register(level=Level.NS, registry=cw.central, actor=cw.cr_clerk)
+    custody.number_copies(
+        cw.cr_clerk, ns_doc.document.public_id, registry=cw.central, count=120, container=cw.cr_cabinet
+    )
+    client = _as(cw.cr_clerk)
+    url = reverse("custody:holdings", args=["CR"])
+    cabinet = client.get(url + "?container=CR-CAB-2").content.decode()
+    assert "120 copies" in cabinet and "page 1 of 2" in cabinet and "COSMIC TOP SECRET ATOMAL" not in cabinet
+    second = client.get(url + "?container=CR-CAB-2&page=2").content.decode()
+    assert "Copy No. 120 of 120" in second and "page 2 of 2" in second
+    safe = client.get(url + "?container=CR-SAFE-1&level=CTS").content.decode()
+    assert "3 copies" in safe and "Copy No. 3 of 3" in safe

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from registrum.custody import copies as service
 from registrum.custody import dashboard as board
+from registrum.custody.common import handling_of
 from registrum.custody.models import CombinationChange, Container, ContainerKind, CopyStatus
 from registrum.org.models import Registry
 from registrum.org.requests import PersonRequest
@@ -77,8 +79,6 @@ def document_copies(request: PersonRequest, public_id: str) -> HttpResponse:
 
 
 def _document_context(person: Any, document: Any, histories: list[Any], **extra: Any) -> dict[str, Any]:
-    from registrum.custody.common import handling_of
-
     subject = person.subject()
     holding = service.holding_registry_ids(document)
     numbering = handling_of(document).copies is not CopyNumbering.NONE
@@ -184,8 +184,13 @@ def store(request: PersonRequest, public_id: str) -> HttpResponse:
 # Holdings ------------------------------------------------------------------------------------
 
 
+HOLDINGS_PAGE = 100
+
+
 @require_GET
 def holdings(request: PersonRequest, code: str) -> HttpResponse:
+    """A registry's holdings (or one container's), counted by level and status, listed by page,
+    filtered by level: all through the access filter, so the counts are the viewer's."""
     person = request.user
     registry = _registry(code)
     level: Level | None = None
@@ -195,23 +200,31 @@ def holdings(request: PersonRequest, code: str) -> HttpResponse:
             level = active_policy().level_from_text(text)
         except ValueError:
             level = None
-    copies = service.registry_holdings(person, registry, level=level)
-    whole = service.registry_holdings(person, registry)
+    container_code = request.GET.get("container", "")
+    container = Container.objects.filter(registry=registry, code=container_code).first() if container_code else None
+    copies = service.registry_holdings(person, registry, container=container, level=level)
+    whole = service.registry_holdings(person, registry, container=container)
     counts = [
         {"level": row["level"], "status": CopyStatus(row["status"]).label, "n": row["n"]}
         for row in whole.order_by().values("level", "status").annotate(n=Count("id")).order_by("-level", "status")
     ]
-    rows = list(copies[:500])
+    page = Paginator(copies, HOLDINGS_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "custody/copies_holdings.html",
         {
             "registry": registry,
-            "copies": rows,
-            "total": copies.count(),
+            "copies": list(page.object_list),
+            "page": page,
+            "query": query.urlencode(),
+            "total": page.paginator.count,
             "counts": counts,
             "levels": level_choices(blank=True),
             "level": level.name if level is not None else "",
+            "containers": Container.objects.filter(registry=registry).order_by("code"),
+            "container": container,
             "page_level": max((c["level"] for c in counts), default=0),
         },
     )
