@@ -258,3 +258,12 @@ def test_holdings_of_one_container_by_level_and_by_page(custody_world):
     assert "Copy No. 120 of 120" in second and "page 2 of 2" in second
     safe = client.get(url + "?container=CR-SAFE-1&level=CTS").content.decode()
     assert "3 copies" in safe and "Copy No. 3 of 3" in safe
+
+
+def test_a_refusal_is_written_to_the_trail_with_the_policys_reason(custody_world):
+    from registrum.audit.models import AuditEvent
+
+    cw = custody_world
+    assert _as(cw.sub_clerk).get(reverse("custody:holdings", args=["CR"])).status_code == 403
+    refused = AuditEvent.objects.filter(event="records.access_refused", actor=cw.sub_clerk).get()
+    assert "only staff of the registry holding the copies do this" in str(refused.data) + refused.summary
