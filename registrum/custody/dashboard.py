@@ -124,11 +124,13 @@ class InventoryLine:
     registry: Registry
     months: int
     last_closed: date | None
+    levels: list[int]  # the levels whose holdings are due, highest first
 
 
 def inventories_due(person: Person, registries: list[Registry], today: date) -> Section:
-    """Registries whose holdings (as the person sees them) call for a periodic inventory and
-    whose last closed registry inventory is older than the shortest period, or never was."""
+    """Registries whose holdings (as the person sees them) call for a periodic inventory that is
+    due: for each level held, the last closed inventory of the whole registry (of all levels, or
+    of that level) is older than the level's period, or there never was one."""
     policy = active_policy()
     lines: list[InventoryLine] = []
     for registry in registries:
@@ -138,18 +140,38 @@ def inventories_due(person: Person, registries: list[Registry], today: date) -> 
             .values_list("level", "category_mask")
             .distinct()
         )
-        periods = [
-            m for level, mask in held if (m := handling_for(policy, Level(level), mask).inventory_months) is not None
-        ]
+        periods: dict[int, int] = {}
+        for level, mask in held:
+            months = handling_for(policy, Level(level), mask).inventory_months
+            if months is not None:
+                periods[level] = min(months, periods.get(level, months))
         if not periods:
             continue
-        months = min(periods)
-        closed = Inventory.objects.filter(
-            registry=registry, container__isnull=True, level__isnull=True, state=InventoryState.CLOSED
-        ).aggregate(last=Max("closed_at"))["last"]
-        last = timezone.localdate(closed) if closed else None
-        if inventory_due(last, months, today):
-            lines.append(InventoryLine(registry, months, last))
+        closed = Inventory.objects.filter(registry=registry, container__isnull=True, state=InventoryState.CLOSED)
+        last_all = closed.filter(level__isnull=True).aggregate(last=Max("closed_at"))["last"]
+        by_level = dict(
+            closed.filter(level__in=list(periods))
+            .values("level")
+            .annotate(last=Max("closed_at"))
+            .values_list("level", "last")
+        )
+        due: list[tuple[int, int, date | None]] = []
+        for level, months in periods.items():
+            stamps = [t for t in (last_all, by_level.get(level)) if t is not None]
+            last = timezone.localdate(max(stamps)) if stamps else None
+            if inventory_due(last, months, today):
+                due.append((level, months, last))
+        if due:
+            lasts = [last for _level, _months, last in due]
+            oldest = None if None in lasts else min(d for d in lasts if d is not None)
+            lines.append(
+                InventoryLine(
+                    registry,
+                    min(months for _level, months, _last in due),
+                    oldest,
+                    sorted((level for level, _months, _last in due), reverse=True),
+                )
+            )
     return Section("inventories", len(lines), lines[:LINES], len(lines))
 
 

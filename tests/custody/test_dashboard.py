@@ -223,3 +223,36 @@ def _as(person) -> Client:
     client = Client()
     client.force_login(person)
     return client
+
+
+def test_an_inventory_of_one_level_answers_for_that_level_only(custody_world):
+    cw = custody_world
+    ns_doc = cw.world.register(level=Level.NS, registry=cw.central, actor=cw.cr_clerk)
+    custody.number_copies(cw.cr_clerk, ns_doc.document.public_id, registry=cw.central, count=1, container=cw.cr_cabinet)
+    (line,) = dashboard(cw.cr_clerk)["inventories"].lines
+    assert line.levels == [Level.CTS, Level.NS] and line.last_closed is None and line.months == 12
+    now = timezone.now()
+    Inventory.objects.create(
+        registry=cw.central,
+        level=Level.NS,
+        state=InventoryState.CLOSED,
+        started_at=now,
+        started_by=cw.cr_clerk,
+        closed_at=now,
+        closed_by=cw.cr_clerk,
+    )
+    (line,) = dashboard(cw.cr_clerk)["inventories"].lines
+    assert line.levels == [Level.CTS]
+    # An inventory of one container does not answer for the registry.
+    Inventory.objects.create(
+        registry=cw.central,
+        container=cw.cr_safe,
+        state=InventoryState.CLOSED,
+        started_at=now,
+        started_by=cw.cr_clerk,
+        closed_at=now,
+        closed_by=cw.cr_clerk,
+    )
+    assert dashboard(cw.cr_clerk)["inventories"].count == 1
+    page = _as(cw.cr_clerk).get(reverse("custody:dashboard")).content.decode()
+    assert "never inventoried" in page and "every 12 months" in page
