@@ -144,7 +144,8 @@ def store_copy(actor: Person, copy_public_id: str, container: Container | None) 
 def _held_copy(actor: Person, copy_public_id: str) -> Copy:
     copy = (
         Copy.objects.visible_to(actor)
-        .select_for_update()
+        # Only the copy's row: PostgreSQL locks no row on the nullable side of an outer join.
+        .select_for_update(of=("self",))
         .select_related("document", "registry", "container")
         .filter(public_id=str(copy_public_id))
         .first()
@@ -242,7 +243,7 @@ def record_combination_change(
     if changed_on > timezone.localdate():
         raise ValidationError({"changed_on": _("a change cannot be recorded before it happens")})
     with transaction.atomic(durable=True):
-        container = Container.objects.select_for_update().select_related("registry").get(pk=container.pk)
+        container = Container.objects.select_for_update(of=("self",)).select_related("registry").get(pk=container.pk)
         require_staff(actor, container.registry, "record_combination_change")
         change = CombinationChange.objects.create(
             container=container,
@@ -305,3 +306,109 @@ def copies_of(person: Person, document_public_id: str) -> tuple[Document, list[C
     for event in CopyEvent.objects.filter(copy__in=copies).select_related("by").order_by("at", "id"):
         events[event.copy_id].append(event)
     return document, [CopyHistory(c, events[c.pk]) for c in copies]
+
+
+def copy_for(person: Person, copy_public_id: str) -> Copy:
+    """A copy the person may see (through the access filter); 404 for any other."""
+    copy = (
+        Copy.objects.visible_to(person)
+        .select_related("document", "registry", "person", "container")
+        .filter(public_id=str(copy_public_id))
+        .first()
+    )
+    if copy is None:
+        from django.http import Http404
+
+        raise Http404("no such copy")
+    return copy
+
+
+def containers_of(actor: Person, registry: Registry) -> QuerySet[Container]:
+    """A registry's containers, for its staff (others are refused)."""
+    require_staff(actor, registry, "list_containers", registry)
+    return Container.objects.filter(registry=registry).order_by("code")
+
+
+def container_for(actor: Person, container_public_id: str) -> Container:
+    """A container by its public id, for the staff of its registry (404 when there is none)."""
+    container = Container.objects.select_related("registry").filter(public_id=str(container_public_id)).first()
+    if container is None:
+        from django.http import Http404
+
+        raise Http404("no such container")
+    require_staff(actor, container.registry, "read_container", container)
+    return container
+
+
+def registry_holdings(
+    actor: Person, registry: Registry, *, container: Container | None = None, level: Level | None = None
+) -> QuerySet[Copy]:
+    """`holdings` for the staff of the registry only."""
+    require_staff(actor, registry, "read_holdings", registry)
+    return holdings(actor, registry, container=container, level=level)
+
+
+# Cover sheets and labels ---------------------------------------------------------------------
+
+COVER_TEMPLATE = "custody/copies_cover_pdf.html"
+LABELS_TEMPLATE = "custody/copies_labels_pdf.html"
+
+
+def cover_sheet_pdf(person: Person, copy_public_id: str, *, template: str = COVER_TEMPLATE) -> tuple[Copy, bytes]:
+    """The cover sheet of one copy the person may see, rendered and its printing audited. The
+    registration numbers are those the person may see; the subject is theirs to read (they
+    could not see the copy otherwise)."""
+    from registrum.records.services import registrations_of
+    from registrum.reports import qr_data_uri, render_pdf
+
+    copy = copy_for(person, copy_public_id)
+    document = copy.document
+    numbers = [r.number for r in registrations_of(person, document) if not r.is_void]
+    pdf = render_pdf(
+        template,
+        {
+            "copy": copy,
+            "document": document,
+            "numbers": numbers,
+            "qr": qr_data_uri(copy.code),
+            "categories": active_policy().category_codes(copy.category_mask),
+        },
+        marking=copy.marking,
+        title=_("Cover sheet"),
+    )
+    with transaction.atomic(durable=True):
+        audit.record(
+            person,
+            EventType.COVER_PRINTED,
+            document,
+            summary=f"cover sheet of copy {copy.number} of {copy.of_total} printed",
+            data={"copy": copy.public_id, "number": copy.number, "of": copy.of_total, "what": "cover"},
+        )
+    return copy, pdf
+
+
+LABELS_PER_PAGE = 10
+
+
+def labels_pdf(person: Person, document_public_id: str, *, template: str = LABELS_TEMPLATE) -> tuple[Document, bytes]:
+    """Labels (QR code, copy code, "Copy No. N of M", marking) for every copy of a document that
+    the person may see and the organisation still holds, audited."""
+    from registrum.reports import qr_data_uri, render_pdf
+
+    document, histories = copies_of(person, document_public_id)
+    copies = [h.copy for h in histories if h.copy.status not in (CopyStatus.DESTROYED, CopyStatus.DISPATCHED)]
+    if not copies:
+        raise ValidationError({"copies": _("this document has no copies to label")})
+    labels = [{"copy": c, "qr": qr_data_uri(c.code, scale=3)} for c in copies]
+    pages = [labels[i : i + LABELS_PER_PAGE] for i in range(0, len(labels), LABELS_PER_PAGE)]
+    marking = max(copies, key=lambda c: c.level).marking
+    pdf = render_pdf(template, {"document": document, "pages": pages}, marking=marking, title=_("Copy labels"))
+    with transaction.atomic(durable=True):
+        audit.record(
+            person,
+            EventType.COVER_PRINTED,
+            document,
+            summary=f"labels of {len(copies)} copies printed",
+            data={"copies": [c.public_id for c in copies], "what": "labels"},
+        )
+    return document, pdf

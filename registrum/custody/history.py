@@ -29,4 +29,18 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
         if "copy" in d
         else _("transfer %(number)s cancelled") % {"number": d["number"]}
     ),
+    # The "copies" part: cover sheets, labels, containers.
+    "custody.cover_printed": lambda d: (
+        _("cover sheet of %(copy)s printed") % {"copy": _copy(d)}
+        if d.get("what") == "cover"
+        else _("labels of %(count)s copies printed") % {"count": len(d.get("copies", []))}
+    ),
+    "custody.container_created": lambda d: (
+        _("container %(code)s taken into service in %(registry)s, accredited %(level)s")
+        % {"code": d.get("code", "?"), "registry": d.get("registry", "?"), "level": d.get("accreditation", "?")}
+    ),
+    "custody.combination_changed": lambda d: (
+        _("combination of %(code)s changed on %(day)s (%(reason)s)")
+        % {"code": d.get("code", "?"), "day": d.get("changed_on", "?"), "reason": d.get("reason", "?")}
+    ),
 }

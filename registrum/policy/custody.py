@@ -257,3 +257,37 @@ def may_witness(
     if not held:
         return _refuse(N_("the witness is not cleared for it: %(reason)s"), reason=held.reason)
     return Decision(True, N_("a cleared witness"))
+
+
+# Copies ---------------------------------------------------------------------------------------
+# (a block of the "copies" part)
+
+# A security container's combination is changed at least this often, whatever it holds.
+COMBINATION_CHANGE_MONTHS = 12
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day when it has fewer)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+def combination_change_due(last_changed: date | None, today: date) -> bool:
+    """A container whose combination was never recorded, or last changed more than
+    COMBINATION_CHANGE_MONTHS ago, is due a change."""
+    return last_changed is None or last_changed < months_before(today, COMBINATION_CHANGE_MONTHS)
+
+
+def inventory_due(last_closed: date | None, months: int | None, today: date) -> bool:
+    """Holdings whose handling calls for a periodic inventory are due one when none was ever
+    closed, or the last closed more than `months` ago."""
+    if months is None:
+        return False
+    return last_closed is None or last_closed < months_before(today, months)

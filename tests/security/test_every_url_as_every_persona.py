@@ -33,10 +33,13 @@ from registrum.accounts.models import ApiToken
 from registrum.accounts.services import PREFIX_LENGTH, issue_token
 from registrum.audit.events import EventType
 from registrum.audit.models import AuditEvent
+from registrum.custody import copies as custody_copies
+from registrum.custody.models import CombinationChange, Container, Copy, CopyEvent, CopyEventKind
 from registrum.org import services as org
 from registrum.org.models import Clearance, ClearanceRequest, Person, Registry, RegistryKind, Role, Unit
 from registrum.org.services import SYSTEM
 from registrum.policy import AUDIT_TRAIL, Action, Level, RegistryTarget, active_policy, may, needs_second_person
+from registrum.policy.custody import CopyNumbering, control_officer_of, custody_staff, handling_for
 from registrum.records import services
 from registrum.records.models import Access, AccessReason, Document, Registration, Version
 from tests.conftest import PASSWORD, World, make_person
@@ -1775,6 +1778,312 @@ def _api_cancel(ctx: Ctx) -> Iterator[Probe]:
         public_id = transfer.public_id if transfer else key
         done = _transfer_state(transfer, "cancelled") if transfer else None
         yield Probe("POST", f"{CUSTODY}/transfers/{public_id}/cancel", expected, done=done)
+
+
+# Custody: numbered copies, containers, holdings, the dashboard (the "copies" part) ------------
+
+# Documents whose handling numbers copies and that a registry holds: their probes address a copy.
+COPY_KEYS = ("ns", "cts", "cp", "received")
+
+
+def _copy_of(ctx: Ctx, key: str) -> Copy | None:
+    """A copy of the shared document, numbered once by its registry's clerk (None: missing)."""
+    if key == "missing":
+        return None
+    registration = ctx.site.base[key]
+    existing = Copy.objects.filter(document_id=registration.document_id).order_by("number").first()
+    if existing is not None:
+        return existing
+    (made,) = custody_copies.number_copies(
+        ctx.site.world.clerk, registration.document.public_id, registry=registration.registry, count=1
+    )
+    return made
+
+
+def _copy_id(copy: Copy | None) -> str:
+    return copy.public_id if copy is not None else MISSING
+
+
+def _sees_copy(ctx: Ctx, copy: Copy | None) -> bool:
+    return copy is not None and ctx.can(Action.READ, copy.document)
+
+
+def _custody_staff(ctx: Ctx, registry: Registry | None) -> bool:
+    if ctx.person is None or registry is None:
+        return False
+    return bool(custody_staff(ctx.person.subject(), registry.pk))
+
+
+def _numbering_status(ctx: Ctx, document: Document | None, registration: Registration | None, *, ok: int) -> int:
+    """404 unless readable; 403 unless staff of the registry; 400 when that registry does not hold
+    it or its level is not copy-numbered; else ok."""
+    if document is None or registration is None or not ctx.can(Action.READ, document):
+        return 404
+    if not _custody_staff(ctx, registration.registry):
+        return 403
+    if registration.is_void or handling_for(active_policy(), Level(document.level), document.category_mask).copies is (
+        CopyNumbering.NONE
+    ):
+        return 400
+    return ok
+
+
+def _read_status(ctx: Ctx, ok: int) -> Callable[[Document | None, Registration | None], int]:
+    return lambda d, r: ctx.status(Action.READ, d, ok=ok)
+
+
+def _numbered(registration: Registration | None) -> Callable[[], bool]:
+    return lambda: Copy.objects.filter(document_id=registration.document_id if registration else 0).exists()
+
+
+def _stored(copy: Copy | None) -> Callable[[], bool]:
+    return lambda: CopyEvent.objects.filter(copy=copy, kind=CopyEventKind.STORED).exists() if copy else False
+
+
+def _ims_container(ctx: Ctx) -> Container:
+    """A safe of IMS-REG (the clerk's registry), made once."""
+    registry = ctx.site.world.registry
+    found = Container.objects.filter(code="PROBE-SAFE").first()
+    return found or Container.objects.create(
+        registry=registry, code="PROBE-SAFE", name="Probe safe", accreditation=Level.CTS, category_mask=0
+    )
+
+
+@route("custody:dashboard")
+def _custody_dashboard(ctx: Ctx) -> Iterator[Probe]:
+    for key in COPY_KEYS:
+        _copy_of(ctx, key)
+    yield Probe("GET", reverse("custody:dashboard"), 200)
+    yield Probe("POST", reverse("custody:dashboard"), 405)
+
+
+@route("custody:document_copies")
+def _custody_document_copies(ctx: Ctx) -> Iterator[Probe]:
+    for key in KEYS:
+        if key in COPY_KEYS:
+            _copy_of(ctx, key)
+        doc_id, _, expected, _ = ctx.target(key, lambda d, r: ctx.status(Action.READ, d, ok=200))
+        yield Probe("GET", reverse("custody:document_copies", args=[doc_id]), expected)
+
+
+@route("custody:number_copies")
+def _custody_number_copies(ctx: Ctx) -> Iterator[Probe]:
+    for key in KEYS:
+        if key in METHOD_KEYS:
+            doc_id, _, _, _ = ctx.target(key, lambda d, r: 405)
+            yield Probe("GET", reverse("custody:number_copies", args=[doc_id]), 405)
+        doc_id, _, expected, registration = ctx.target(
+            key, lambda d, r: _numbering_status(ctx, d, r, ok=302), mutating=True
+        )
+        registry = registration.registry.code if registration else "IMS-REG"
+        yield Probe(
+            "POST",
+            reverse("custody:number_copies", args=[doc_id]),
+            expected,
+            data={"registry": registry, "count": "1"},
+            done=_numbered(registration),
+        )
+
+
+@route("custody:labels")
+def _custody_labels(ctx: Ctx) -> Iterator[Probe]:
+    for key in KEYS:
+        # Readable without copies: back to the copies page with the reason.
+        ok = 200 if key in COPY_KEYS and _copy_of(ctx, key) is not None else 302
+        doc_id, _, expected, _ = ctx.target(key, _read_status(ctx, ok))
+        yield Probe("GET", reverse("custody:labels", args=[doc_id]), expected)
+
+
+@route("custody:cover")
+def _custody_cover(ctx: Ctx) -> Iterator[Probe]:
+    for key in (*COPY_KEYS, "missing"):
+        copy = _copy_of(ctx, key)
+        yield Probe("GET", reverse("custody:cover", args=[_copy_id(copy)]), 200 if _sees_copy(ctx, copy) else 404)
+
+
+@route("custody:store")
+def _custody_store(ctx: Ctx) -> Iterator[Probe]:
+    for key in (*COPY_KEYS, "missing"):
+        copy = _copy_of(ctx, key)
+        if not _sees_copy(ctx, copy):
+            expected = 404
+        else:
+            assert copy is not None
+            expected = 302 if _custody_staff(ctx, copy.registry) else 403
+        if key in METHOD_KEYS:
+            yield Probe("GET", reverse("custody:store", args=[_copy_id(copy)]), 405)
+        yield Probe(
+            "POST",
+            reverse("custody:store", args=[_copy_id(copy)]),
+            expected,
+            data={"container": ""},
+            done=_stored(copy),
+        )
+
+
+@route("custody:holdings")
+def _custody_holdings(ctx: Ctx) -> Iterator[Probe]:
+    for key in COPY_KEYS:
+        _copy_of(ctx, key)
+    for registry in (ctx.site.world.registry, ctx.site.world.control_point):
+        expected = 200 if _custody_staff(ctx, registry) else 403
+        yield Probe("GET", reverse("custody:holdings", args=[registry.code]), expected)
+        yield Probe("GET", reverse("custody:holdings", args=[registry.code]) + "?level=CTS", expected)
+    yield Probe("GET", reverse("custody:holdings", args=["NO-SUCH-REG"]), 404)
+
+
+@route("custody:containers")
+def _custody_containers(ctx: Ctx) -> Iterator[Probe]:
+    registry = ctx.site.world.registry
+    staff = _custody_staff(ctx, registry)
+    yield Probe("GET", reverse("custody:containers", args=[registry.code]), 200 if staff else 403)
+    code = f"PROBE-{ctx.name.upper()}"[:40]
+    officer = ctx.person is not None and bool(control_officer_of(ctx.person.subject(), registry.pk))
+    yield Probe(
+        "POST",
+        reverse("custody:containers", args=[registry.code]),
+        302 if staff and officer else 403,
+        data={"code": code, "name": "Probe", "kind": "safe", "accreditation": "NS"},
+        done=lambda: Container.objects.filter(code=code).exists(),
+    )
+    yield Probe("GET", reverse("custody:containers", args=["NO-SUCH-REG"]), 404)
+
+
+@route("custody:container")
+def _custody_container(ctx: Ctx) -> Iterator[Probe]:
+    container = _ims_container(ctx)
+    expected = 200 if _custody_staff(ctx, container.registry) else 403
+    yield Probe("GET", reverse("custody:container", args=[container.public_id]), expected)
+    yield Probe("GET", reverse("custody:container", args=[MISSING]), 404)
+
+
+@route("custody:combination")
+def _custody_combination(ctx: Ctx) -> Iterator[Probe]:
+    container = _ims_container(ctx)
+    note = f"probe by {ctx.name}"
+    url = reverse("custody:combination", args=[container.public_id])
+    yield Probe("GET", url, 405)
+    yield Probe(
+        "POST",
+        url,
+        302 if _custody_staff(ctx, container.registry) else 403,
+        data={"changed_on": timezone.localdate().isoformat(), "reason": "routine", "note": note},
+        done=lambda: CombinationChange.objects.filter(container=container, note=note).exists(),
+    )
+    yield Probe("POST", reverse("custody:combination", args=[MISSING]), 404, data={"reason": "routine"})
+
+
+CUSTODY_API = f"{API}/custody"
+
+
+@route("GET /api/v1/custody/documents/{public_id}/copies")
+def _api_custody_copies(ctx: Ctx) -> Iterator[Probe]:
+    for key in KEYS:
+        if key in COPY_KEYS:
+            _copy_of(ctx, key)
+        doc_id, _, expected, _ = ctx.target(key, lambda d, r: ctx.status(Action.READ, d, ok=200))
+        yield Probe("GET", f"{CUSTODY_API}/documents/{doc_id}/copies", expected)
+
+
+@route("POST /api/v1/custody/documents/{public_id}/copies")
+def _api_custody_number(ctx: Ctx) -> Iterator[Probe]:
+    for key in KEYS:
+        doc_id, _, expected, registration = ctx.target(
+            key, lambda d, r: _numbering_status(ctx, d, r, ok=201), mutating=True
+        )
+        registry = registration.registry.code if registration else "IMS-REG"
+        yield Probe(
+            "POST",
+            f"{CUSTODY_API}/documents/{doc_id}/copies",
+            expected,
+            data={"registry": registry, "count": 1},
+            json=True,
+            done=_numbered(registration),
+        )
+
+
+@route("POST /api/v1/custody/copies/{public_id}/store")
+def _api_custody_store(ctx: Ctx) -> Iterator[Probe]:
+    for key in (*COPY_KEYS, "missing"):
+        copy = _copy_of(ctx, key)
+        if not _sees_copy(ctx, copy):
+            expected = 404
+        else:
+            assert copy is not None
+            expected = 200 if _custody_staff(ctx, copy.registry) else 403
+        yield Probe(
+            "POST",
+            f"{CUSTODY_API}/copies/{_copy_id(copy)}/store",
+            expected,
+            data={"container": ""},
+            json=True,
+            done=_stored(copy),
+        )
+
+
+@route("GET /api/v1/custody/copies/{public_id}/cover.pdf")
+def _api_custody_cover(ctx: Ctx) -> Iterator[Probe]:
+    for key in (*COPY_KEYS, "missing"):
+        copy = _copy_of(ctx, key)
+        yield Probe("GET", f"{CUSTODY_API}/copies/{_copy_id(copy)}/cover.pdf", 200 if _sees_copy(ctx, copy) else 404)
+
+
+@route("GET /api/v1/custody/registries/{code}/containers")
+def _api_custody_containers(ctx: Ctx) -> Iterator[Probe]:
+    _ims_container(ctx)
+    for registry in (ctx.site.world.registry, ctx.site.world.control_point):
+        expected = 200 if _custody_staff(ctx, registry) else 403
+        yield Probe("GET", f"{CUSTODY_API}/registries/{registry.code}/containers", expected)
+    yield Probe("GET", f"{CUSTODY_API}/registries/NO-SUCH-REG/containers", 404)
+
+
+@route("POST /api/v1/custody/registries/{code}/containers")
+def _api_custody_container_new(ctx: Ctx) -> Iterator[Probe]:
+    registry = ctx.site.world.registry
+    code = f"API-PROBE-{ctx.name.upper()}"[:40]
+    officer = ctx.person is not None and bool(control_officer_of(ctx.person.subject(), registry.pk))
+    yield Probe(
+        "POST",
+        f"{CUSTODY_API}/registries/{registry.code}/containers",
+        201 if officer else 403,
+        data={"code": code, "name": "Probe", "accreditation": "NS"},
+        json=True,
+        done=lambda: Container.objects.filter(code=code).exists(),
+    )
+    yield Probe(
+        "POST",
+        f"{CUSTODY_API}/registries/NO-SUCH-REG/containers",
+        404,
+        data={"code": code, "name": "P", "accreditation": "NS"},
+        json=True,
+    )
+
+
+@route("POST /api/v1/custody/containers/{public_id}/combination-changes")
+def _api_custody_combination(ctx: Ctx) -> Iterator[Probe]:
+    container = _ims_container(ctx)
+    note = f"api probe by {ctx.name}"
+    body = {"changed_on": timezone.localdate().isoformat(), "reason": "routine", "note": note}
+    yield Probe(
+        "POST",
+        f"{CUSTODY_API}/containers/{container.public_id}/combination-changes",
+        201 if _custody_staff(ctx, container.registry) else 403,
+        data=body,
+        json=True,
+        done=lambda: CombinationChange.objects.filter(container=container, note=note).exists(),
+    )
+    yield Probe("POST", f"{CUSTODY_API}/containers/{MISSING}/combination-changes", 404, data=body, json=True)
+
+
+@route("GET /api/v1/custody/registries/{code}/holdings")
+def _api_custody_holdings(ctx: Ctx) -> Iterator[Probe]:
+    for key in COPY_KEYS:
+        _copy_of(ctx, key)
+    for registry in (ctx.site.world.registry, ctx.site.world.control_point):
+        expected = 200 if _custody_staff(ctx, registry) else 403
+        yield Probe("GET", f"{CUSTODY_API}/registries/{registry.code}/holdings", expected)
+        yield Probe("GET", f"{CUSTODY_API}/registries/{registry.code}/holdings?level=NS&page_size=1", expected)
+    yield Probe("GET", f"{CUSTODY_API}/registries/NO-SUCH-REG/holdings", 404)
 
 
 # The inventory ---------------------------------------------------------------------------------
