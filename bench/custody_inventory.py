@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 COPIES_PER_DOCUMENT = 1000
 
@@ -44,7 +45,7 @@ def _setup(home: Path) -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def _build(copies: int) -> tuple[object, object]:
+def _build(copies: int) -> tuple[Any, Any]:
     """A central registry, its clerk, and `copies` NATO SECRET copies it holds."""
     from datetime import date, timedelta
 
@@ -138,7 +139,7 @@ def measure(copies: int = 100_000, scans: int = 500) -> dict[str, float]:
 
     registry, clerk = _build(copies)
     started = time.perf_counter()
-    inventory = inventories.start_inventory(clerk, registry)  # type: ignore[arg-type]
+    inventory = inventories.start_inventory(clerk, registry)
     counts = inventories.progress(inventory)
     start_s = time.perf_counter() - started
     if counts.expected != copies or counts.missing != copies:
@@ -151,7 +152,7 @@ def measure(copies: int = 100_000, scans: int = 500) -> dict[str, float]:
     timings = []
     for code in sample[1:]:
         began = time.perf_counter()
-        result = inventories.check_copy(clerk, inventory.public_id, code)  # type: ignore[arg-type]
+        result = inventories.check_copy(clerk, inventory.public_id, code)
         timings.append((time.perf_counter() - began) * 1000)
         if result.outcome != "checked":
             raise AssertionError(f"{code}: {result.outcome}")
