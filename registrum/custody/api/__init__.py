@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from ninja import Router
 
-from registrum.custody.api import copies
+from registrum.custody.api import chargeouts, copies, inventories, losses
 
 router = Router(tags=["custody"])
 router.add_router("", copies.router)
+router.add_router("", chargeouts.router)
+router.add_router("", inventories.router)
+router.add_router("", losses.router)
