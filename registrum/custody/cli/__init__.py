@@ -17,6 +17,6 @@ class Part(Protocol):
 
 
 def parts() -> list[Part]:
-    from registrum.custody.cli import copies
+    from registrum.custody.cli import chargeouts, copies, inventories, losses
 
-    return [copies]
+    return [copies, chargeouts, inventories, losses]
