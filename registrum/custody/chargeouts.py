@@ -41,7 +41,7 @@ def _copy_for_update(actor: Person, code: str) -> Copy:
     public_id = parse_copy_code(code)
     copy = (
         Copy.objects.visible_to(actor)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("document", "registry", "container")
         .filter(public_id=public_id)
         .first()
@@ -117,7 +117,7 @@ def check_in(actor: Person, code: str) -> ChargeOut:
         copy = _copy_for_update(actor, code)
         require_staff(actor, copy.registry, "check_in", copy.document)
         loan = (
-            ChargeOut.objects.select_for_update()
+            ChargeOut.objects.select_for_update(of=("self",))
             .select_related("reader")
             .filter(copy=copy, checked_in_at__isnull=True)
             .first()

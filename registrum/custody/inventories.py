@@ -79,7 +79,7 @@ def accountable_copies(registry: Registry, container: Container | None = None, l
 
 
 def _registry_for_update(registry: Registry) -> Registry:
-    return Registry.objects.select_for_update().get(pk=registry.pk)
+    return Registry.objects.select_for_update(of=("self",)).get(pk=registry.pk)
 
 
 def start_inventory(
@@ -332,7 +332,7 @@ def close_inventory(actor: Person, inventory_public_id: str) -> Inventory:
         now = timezone.now()
         counts = progress(inventory)
         missing = list(
-            Copy.objects.select_for_update()
+            Copy.objects.select_for_update(of=("self",))
             .filter(pk__in=InventoryItem.objects.filter(inventory=inventory, checked_at__isnull=True).values("copy_id"))
             .select_related("registry", "container")
             .order_by("document_id", "number")

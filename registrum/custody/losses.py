@@ -60,7 +60,7 @@ def report_loss(
         require_staff(actor, registry, "report_loss")
         copies = list(
             Copy.objects.visible_to(actor)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .filter(public_id__in=public_ids)
             .select_related("registry", "container", "document")
         )
@@ -184,7 +184,7 @@ def copy_found(actor: Person, public_id: str, code: str) -> Copy:
         report = get_report(actor, public_id, for_update=True)
         copy = (
             Copy.objects.visible_to(actor)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .filter(public_id=copy_id, loss_reports=report)
             .select_related("registry", "container", "document")
             .first()
