@@ -122,7 +122,8 @@ def check_in(actor: Person, code: str) -> ChargeOut:
             .filter(copy=copy, checked_in_at__isnull=True)
             .first()
         )
-        if loan is None or copy.status != CopyStatus.CHARGED_OUT:
+        # A copy marked lost at an inventory while on charge comes back by its check-in too.
+        if loan is None or copy.status not in (CopyStatus.CHARGED_OUT, CopyStatus.LOST):
             raise ValidationError({"copy": _("the copy is not charged out")})
         now = timezone.now()
         loan.checked_in_at = now

@@ -22,7 +22,7 @@ from registrum.custody.common import (
     require_control_officer,
     require_staff,
 )
-from registrum.custody.models import Copy, CopyEventKind, CopyStatus, LossReport
+from registrum.custody.models import ChargeOut, Copy, CopyEventKind, CopyStatus, LossReport
 from registrum.custody.models.losses import LossKind, LossState
 from registrum.org.models import Person, Registry
 
@@ -198,7 +198,9 @@ def copy_found(actor: Person, public_id: str, code: str) -> Copy:
                 {"copy": _("the copy is %(status)s, not lost") % {"status": copy.get_status_display()}}
             )
         now = timezone.now()
-        copy.status = CopyStatus.HELD
+        # Found on a reader who still has it on charge: charged out again, else held.
+        on_charge = ChargeOut.objects.filter(copy=copy, checked_in_at__isnull=True).exists()
+        copy.status = CopyStatus.CHARGED_OUT if on_charge else CopyStatus.HELD
         copy.registry = report.registry
         copy.person = None
         copy.since = now

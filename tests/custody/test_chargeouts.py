@@ -106,3 +106,18 @@ def test_due_and_overdue_lists_per_registry_and_reader(custody_world):
     assert chargeouts.readers_charge_outs(w.fresh(w.sub_clerk), reader) == []
     with pytest.raises(PermissionDenied):
         chargeouts.open_charge_outs(w.sub_clerk, w.central)
+
+
+def test_the_trail_tells_the_charge_out_in_the_readers_language(custody_world):
+    from registrum.audit.reading import describe
+
+    w = custody_world
+    chargeouts.charge_out(
+        w.cr_clerk, w.copies[2].code, w.fresh(w.world.outsider), due=timezone.localdate() + timedelta(days=2)
+    )
+    chargeouts.check_in(w.cr_clerk, w.copies[2].code)
+    due = (timezone.localdate() + timedelta(days=2)).isoformat()
+    assert describe(AuditEvent.objects.get(event="custody.charged_out")) == (
+        f"copy No. 3 of 3 charged out to outsider until {due}"
+    )
+    assert describe(AuditEvent.objects.get(event="custody.checked_in")) == "copy No. 3 of 3 checked in from outsider"

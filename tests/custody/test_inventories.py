@@ -259,3 +259,18 @@ def test_the_report_is_signed_with_the_audit_key_when_there_is_one(custody_world
     # A changed fingerprint no longer verifies.
     closed.report_sha256 = "0" * 64
     assert not inventories.verify_signature(closed)
+
+
+def test_a_charged_out_copy_not_presented_is_missing_and_comes_back_by_its_check_in(custody_world):
+    from registrum.custody import chargeouts
+
+    w = custody_world
+    reader = w.fresh(w.world.outsider)
+    chargeouts.charge_out(w.cr_clerk, w.copies[0].code, reader)
+    inventory = inventories.start_inventory(w.cr_clerk, w.central)
+    assert inventory.expected == 3  # held and charged-out copies are expected
+    inventories.check_list(w.cr_clerk, inventory.public_id, [w.copies[1].code, w.copies[2].code])
+    inventories.close_inventory(w.cr_clerk, inventory.public_id)
+    assert Copy.objects.get(pk=w.copies[0].pk).status == CopyStatus.LOST
+    chargeouts.check_in(w.cr_clerk, w.copies[0].code)
+    assert Copy.objects.get(pk=w.copies[0].pk).status == CopyStatus.HELD
