@@ -116,3 +116,15 @@ def test_loss_pages(custody_world):
     client.post(f"/custody/losses/{report.public_id}/found/", {"copy": w.copies[0].code})
     assert Copy.objects.get(pk=w.copies[0].pk).status == CopyStatus.HELD
     assert _client(w.world.outsider).get(f"/custody/losses/{report.public_id}/").status_code == 403
+
+
+def test_an_htmx_scan_answers_with_the_panel_the_page_swaps(custody_world):
+    w = custody_world
+    inventory = inventories.start_inventory(w.cr_clerk, w.central)
+    response = _client(w.cr_clerk).post(
+        f"/custody/inventories/{inventory.public_id}/", {"code": w.copies[1].code}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert b'id="scan-panel"' in response.content and b"outcome-found" in response.content
+    assert b'id="count-found">1<' in response.content
+    assert b'name="code" autofocus' in response.content  # the swapped input takes the next scan
