@@ -430,8 +430,10 @@ class ReportData:
 
 
 def report_data(inventory: Inventory) -> ReportData:
-    """What the report says, from the stored rows only (so it renders the same on any later day),
-    and the SHA-256 of its canonical form: the fingerprint the report carries and the key signs."""
+    """What the report says, from the stored rows only, and the SHA-256 of its canonical form:
+    the fingerprint the report carries and the key signs. The fingerprint covers what never
+    changes once the inventory is closed (who, when, the counts, the missing copies' codes, every
+    scan), not what a later regrading or renumbering would (markings, registration numbers)."""
     policy = active_policy()
     items = InventoryItem.objects.filter(inventory=inventory)
     found = items.filter(checked_at__isnull=False).count()
@@ -488,7 +490,6 @@ def report_data(inventory: Inventory) -> ReportData:
         "found": found,
         "missing": [line.code for line in missing],
         "scans": scans,
-        "marking": marking,
     }
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     return ReportData(inventory, expected, found, missing, scans, marking, level, digest)

@@ -274,3 +274,11 @@ def test_a_charged_out_copy_not_presented_is_missing_and_comes_back_by_its_check
     assert Copy.objects.get(pk=w.copies[0].pk).status == CopyStatus.LOST
     chargeouts.check_in(w.cr_clerk, w.copies[0].code)
     assert Copy.objects.get(pk=w.copies[0].pk).status == CopyStatus.HELD
+
+
+def test_the_fingerprint_survives_a_later_regrading_of_the_missing_copies(custody_world):
+    w = custody_world
+    inventory = inventories.start_inventory(w.cr_clerk, w.central)
+    closed = inventories.close_inventory(w.cr_clerk, inventory.public_id)
+    Copy.objects.filter(pk__in=[c.pk for c in w.copies]).update(level=int(Level.NS))
+    assert inventories.report_data(Inventory.objects.get(pk=closed.pk)).sha256 == closed.report_sha256
