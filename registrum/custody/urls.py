@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from registrum.custody.views import chargeouts as chargeout_views
 from registrum.custody.views import copies
+from registrum.custody.views import inventories as inventory_views
+from registrum.custody.views import losses as loss_views
 from registrum.custody.views import transfers as transfer_pages
 
 app_name = "custody"
@@ -12,4 +15,7 @@ app_name = "custody"
 urlpatterns: list[URLPattern] = [
     *copies.urlpatterns,
     *transfer_pages.urlpatterns,
+    *chargeout_views.urlpatterns,
+    *inventory_views.urlpatterns,
+    *loss_views.urlpatterns,
 ]

@@ -2258,3 +2258,7 @@ def test_the_api_ignores_the_session(client: Client, site: Site) -> None:
     )
     assert response.status_code == 401
     assert not Access.objects.filter(document=document, person=site.people["admin"]).exists()
+
+
+# Probes of the custody parts, in modules of their own (each registers its routes on import).
+from tests.security import probes_custody_inventory  # noqa: E402, F401

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ninja import Router
 
-from registrum.custody.api import copies
+from registrum.custody.api import chargeouts, copies, inventories, losses
 from registrum.custody.api import transfers as transfer_endpoints
 
 router = Router(tags=["custody"])
-router.add_router("", copies.router)
-router.add_router("", transfer_endpoints.router)
+for part in (copies, transfer_endpoints, chargeouts, inventories, losses):
+    router.add_router("", part.router)
