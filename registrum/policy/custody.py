@@ -257,3 +257,41 @@ def may_witness(
     if not held:
         return _refuse(N_("the witness is not cleared for it: %(reason)s"), reason=held.reason)
     return Decision(True, N_("a cleared witness"))
+
+
+# Refusals of may_reproduce that are about the request (answered on a field), not the person.
+NOT_COPY_NUMBERED = N_("%(marking)s documents are not copy-numbered")
+CONSENT_NOT_RECORDED = N_("reproducing %(marking)s needs the originator's consent, recorded as the authority")
+AUTHORITY_NOT_RECORDED = N_("a reproduction needs a recorded authority")
+
+
+def may_reproduce(
+    policy: Policy, subject: Subject, registry_id: int | None, material: Material, authority: str, today: date
+) -> Decision:
+    """Reproductions, extracts and translations of a numbered copy are made by the registry that
+    holds it, on a recorded authority. Where the handling needs the originator's consent
+    (COSMIC TOP SECRET, ATOMAL) the authority names that consent and a control officer of the
+    registry makes the reproduction: making it is their approval."""
+    handling = handling_for(policy, material.level, material.category_mask)
+    if handling.copies is CopyNumbering.NONE:
+        marking = policy.levels[material.level].marking
+        return _refuse(NOT_COPY_NUMBERED, marking=marking)
+    staff = custody_staff(subject, registry_id)
+    if not staff:
+        return staff
+    held = may_hold(policy, subject, material.level, material.category_mask, today)
+    if not held:
+        return held
+    if handling.reproduction_needs_consent:
+        marking = policy.marking(material.level, material.category_mask)
+        if not authority.strip():
+            return _refuse(CONSENT_NOT_RECORDED, marking=marking)
+        officer = control_officer_of(subject, registry_id)
+        if not officer:
+            return _refuse(
+                N_("reproducing %(marking)s needs a control officer of the registry's approval"), marking=marking
+            )
+        return Decision(True, N_("with the originator's consent, approved by a control officer"))
+    if not authority.strip():
+        return Decision(False, AUTHORITY_NOT_RECORDED)
+    return Decision(True, N_("by the holding registry, on a recorded authority"))
