@@ -343,7 +343,7 @@ def _destroy_electronic(actor: Person, destruction: Destruction, document_ids: s
         destroy_version_key(store, version)
         audit.record(
             actor,
-            EventType.COPY_DESTROYED,
+            EventType.VERSION_DESTROYED,
             version.document,
             summary=f"electronic version {version.number} destroyed ({destruction.number}): its data key erased",
             data={"version": version.number, "electronic": True, "reference": f"destruction:{destruction.public_id}"},

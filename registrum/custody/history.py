@@ -17,4 +17,19 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "custody.copy_stored": lambda d: (
         _("%(copy)s stored in %(container)s") % {"copy": _copy(d), "container": d.get("container") or _("no container")}
     ),
+    # Reproduction and destruction ---------------------------------------------------------
+    "custody.reproduction_requested": lambda d: (
+        _("%(count)s %(kind)s(s) of %(copy)s requested")
+        % {"count": d.get("count", "?"), "kind": d.get("kind", "?"), "copy": _copy(d)}
+    ),
+    "custody.reproduction_rejected": lambda d: _("reproduction request for %(copy)s rejected") % {"copy": _copy(d)},
+    "custody.copy_reproduced": lambda d: (
+        _("%(copy)s made (%(kind)s)") % {"copy": _copy(d), "kind": d.get("kind", "?")}
+        if "made" not in d
+        else _("copies made from %(copy)s (%(kind)s)") % {"copy": _copy(d), "kind": d.get("kind", "?")}
+    ),
+    "custody.copy_destroyed": lambda d: _("%(copy)s destroyed") % {"copy": _copy(d)},
+    "custody.version_destroyed": lambda d: (
+        _("electronic version %(version)s destroyed: its data key erased") % {"version": d.get("version", "?")}
+    ),
 }

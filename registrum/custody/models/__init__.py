@@ -19,6 +19,7 @@ from registrum.custody.models.inventories import Inventory, InventoryItem, Inven
 from registrum.custody.models.losses import LossKind, LossReport, LossState
 from registrum.custody.models.movements import ChargeOut, Transfer, TransferItem, TransferState
 from registrum.custody.models.regrading import Regrade, RegradeKind
+from registrum.custody.models.reproduction import ReproductionRequest, ReproductionState
 from registrum.custody.models.retention import DispositionDecision, Hold
 
 __all__ = [
@@ -47,6 +48,8 @@ __all__ = [
     "Notice",
     "Regrade",
     "RegradeKind",
+    "ReproductionRequest",
+    "ReproductionState",
     "ScanOutcome",
     "Transfer",
     "TransferItem",
