@@ -5,6 +5,10 @@ from __future__ import annotations
 from ninja import Router
 
 from registrum.custody.api import copies
+from registrum.custody.api import destruction as destruction_api
+from registrum.custody.api import reproduction as reproduction_api
 
 router = Router(tags=["custody"])
 router.add_router("", copies.router)
+router.add_router("", destruction_api.router)
+router.add_router("", reproduction_api.router)

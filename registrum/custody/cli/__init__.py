@@ -18,5 +18,7 @@ class Part(Protocol):
 
 def parts() -> list[Part]:
     from registrum.custody.cli import copies
+    from registrum.custody.cli import destruction as destruction_cli
+    from registrum.custody.cli import reproduction as reproduction_cli
 
-    return [copies]
+    return [copies, destruction_cli, reproduction_cli]
