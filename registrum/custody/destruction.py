@@ -395,16 +395,21 @@ def dispose_certificate(actor: Person, public_id: str) -> Destruction:
 
 
 def may_see(person: Person, destruction: Destruction) -> bool:
-    """Staff of the registry, and whoever signed it or may witness it, see a destruction."""
+    """Staff of the registry and whoever signed it see a destruction; while it awaits signatures
+    so does a possible witness, who must see every copy on it (need-to-know) and be cleared for
+    each: a witness signs only what they can check."""
     if custody_staff(person.subject(), destruction.registry_id):
         return True
     if destruction.signatures.filter(person=person).exists():
         return True
     if destruction.state not in (DestructionState.APPROVED, DestructionState.AWAITING_WITNESSES):
         return False
+    copies = _item_copies(destruction)
+    if Copy.objects.visible_to(person).filter(pk__in=[c.pk for c in copies]).count() != len(copies):
+        return False
     policy, today, subject = active_policy(), timezone.localdate(), person.subject()
     destroyer = destruction.signatures.order_by("signed_at", "id").values_list("person_id", flat=True).first()
-    return all(may_witness(policy, subject, destroyer, material_of(c), today) for c in _item_copies(destruction))
+    return all(may_witness(policy, subject, destroyer, material_of(c), today) for c in copies)
 
 
 def get_destruction(person: Person, public_id: str) -> Destruction:

@@ -149,9 +149,22 @@ ANSWERS = {200: DestructionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
     response={200: list[DestructionSummaryOut], 403: ErrorOut, 404: ErrorOut},
     summary="Destructions of a registry",
 )
-def list_destructions(request: PersonRequest, code: str) -> Status[list[Destruction]]:
+def list_destructions(request: PersonRequest, code: str) -> Status[list[dict[str, object]]]:
     registry = get_object_or_404(Registry, code=code.upper())
-    return Status(200, list(service.destructions_of(request.user, registry)[:500]))
+    return Status(
+        200,
+        [
+            {
+                "id": d.public_id,
+                "number": d.number,
+                "state": d.state,
+                "reason": d.reason,
+                "proposed_at": d.proposed_at,
+                "completed_at": d.completed_at,
+            }
+            for d in service.destructions_of(request.user, registry)[:500]
+        ],
+    )
 
 
 @router.post(
