@@ -151,9 +151,16 @@ def _locked_request(actor: Person, request_public_id: str) -> ReproductionReques
         .filter(public_id=str(request_public_id).strip().lower())
         .first()
     )
-    if request is None or not Copy.objects.visible_to(actor).filter(pk=request.source_id).exists():
+    if request is None or not _sees_request(actor, request):
         raise Http404("no such reproduction request")
     return request
+
+
+def _sees_request(person: Person, request: ReproductionRequest) -> bool:
+    """Staff of the registry holding the copy who see the copy see its requests."""
+    return bool(custody_staff(person.subject(), request.source.registry_id)) and (
+        Copy.objects.visible_to(person).filter(pk=request.source_id).exists()
+    )
 
 
 def _decide(actor: Person, request_public_id: str, *, approve: bool, note: str = "") -> ReproductionRequest:
@@ -299,10 +306,6 @@ def get_request(person: Person, public_id: str) -> ReproductionRequest:
         .filter(public_id=str(public_id).strip().lower())
         .first()
     )
-    if (
-        request is None
-        or not Copy.objects.visible_to(person).filter(pk=request.source_id).exists()
-        or not custody_staff(person.subject(), request.source.registry_id)
-    ):
+    if request is None or not _sees_request(person, request):
         raise Http404("no such reproduction request")
     return request
