@@ -48,7 +48,7 @@ from registrum.custody.models.destruction import (
 from registrum.custody.models.retention import Hold
 from registrum.org.models import Person, Registry
 from registrum.policy import Decision, Level, active_policy
-from registrum.policy.custody import custody_staff, may_witness
+from registrum.policy.custody import custody_staff, may_approve_destruction, may_witness
 from registrum.policy.decision import N_, may_hold
 from registrum.records.encryption import destroy_version_key
 from registrum.records.models import Registration, Version
@@ -210,20 +210,16 @@ def _decide(actor: Person, public_id: str, *, approve: bool, note: str = "") -> 
     with transaction.atomic(durable=True):
         destruction = _locked(actor, public_id)
         action = "approve_destruction" if approve else "reject_destruction"
-        require_control_officer(actor, destruction.registry, action, destruction)
+        if approve:
+            decision = may_approve_destruction(actor.subject(), destruction.registry_id, destruction.proposed_by_id)
+            refuse_unless(actor, decision, action, destruction)
+        else:
+            require_control_officer(actor, destruction.registry, action, destruction)
         if destruction.state != DestructionState.PROPOSED:
             raise ValidationError(
                 {"state": _("the destruction is %(state)s, not proposed") % {"state": destruction.get_state_display()}}
             )
         if approve:
-            refuse_unless(
-                actor,
-                Decision(False, N_("a control officer does not approve a destruction they proposed"))
-                if destruction.proposed_by_id == actor.pk
-                else Decision(True, N_("another person's proposal")),
-                action,
-                destruction,
-            )
             copies = _item_copies(destruction, lock=True)
             _cleared_for_all(actor, copies, action, destruction)
             _held_by_registry(copies, destruction.registry)

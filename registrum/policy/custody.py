@@ -326,3 +326,14 @@ def may_approve_reproduction(
     if approver.person_id is not None and approver.person_id == requester_id:
         return Decision(False, N_("nobody approves their own reproduction request"))
     return Decision(True, N_("a control officer of the registry, approving another person's request"))
+
+
+def may_approve_destruction(approver: Subject, registry_id: int | None, proposer_id: int | None) -> Decision:
+    """A control officer of the registry approves a destruction someone else proposed (four eyes:
+    a control officer's own proposal waits for another control officer)."""
+    officer = control_officer_of(approver, registry_id)
+    if not officer:
+        return officer
+    if approver.person_id is not None and approver.person_id == proposer_id:
+        return Decision(False, N_("a control officer does not approve a destruction they proposed"))
+    return Decision(True, N_("a control officer of the registry, approving another person's proposal"))

@@ -50,6 +50,7 @@ from registrum.policy.custody import (
     Material,
     control_officer_of,
     custody_staff,
+    may_approve_destruction,
     may_approve_reproduction,
     may_reproduce,
     may_request_reproduction,
@@ -1707,11 +1708,10 @@ def _decide_status(ctx: Ctx, destruction: Destruction, ok: int, *, approving: bo
     if not _sees_destruction(ctx, destruction):
         return 404
     assert ctx.person is not None
-    if not _custody_officer(ctx, destruction.registry_id):
-        return 403
-    if approving and (destruction.proposed_by_id == ctx.person.pk or not _cleared_for(ctx, _items(destruction))):
-        return 403
-    return ok
+    if approving:
+        decision = may_approve_destruction(ctx.person.subject(), destruction.registry_id, destruction.proposed_by_id)
+        return ok if decision and _cleared_for(ctx, _items(destruction)) else 403
+    return ok if _custody_officer(ctx, destruction.registry_id) else 403
 
 
 def _sign_status(ctx: Ctx, destruction: Destruction, ok: int) -> int:

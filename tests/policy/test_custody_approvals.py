@@ -1,4 +1,4 @@
-"""Who may reproduce a numbered copy, and on what authority."""
+"""Who may reproduce a numbered copy and on what authority; who approves a destruction."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import date
 from registrum.policy import NATO, Level, Subject
 from registrum.policy.custody import (
     Material,
+    may_approve_destruction,
     may_approve_reproduction,
     may_reproduce,
     may_request_reproduction,
@@ -76,3 +77,12 @@ def test_levels_without_copy_numbering_are_refused():
 
 def test_a_clerk_not_cleared_for_the_material_cannot_reproduce_it():
     assert not may_reproduce(NATO, staff("clerk", level=Level.NC), REGISTRY, NS, "request of J3", TODAY)
+
+
+def test_a_control_officer_does_not_approve_a_destruction_they_proposed():
+    officer = staff("control_officer", person_id=2)
+    assert may_approve_destruction(officer, REGISTRY, 1)
+    own = may_approve_destruction(officer, REGISTRY, 2)
+    assert not own and "they proposed" in own.render(str)
+    assert not may_approve_destruction(staff("clerk", person_id=3), REGISTRY, 1)
+    assert not may_approve_destruction(staff("control_officer", registries=(8,), person_id=2), REGISTRY, 1)
