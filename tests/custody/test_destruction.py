@@ -4,7 +4,7 @@ in their own session, the copies destroyed in the completing transaction, the ce
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pypdfium2 as pdfium
 import pytest
@@ -24,6 +24,7 @@ from registrum.org.models import Role
 from registrum.org.services import SYSTEM
 from registrum.policy import Level
 from registrum.records import services as records
+from registrum.records.models import Disposition, File, FilePlanClass, Registration, RetentionClass
 from tests.conftest import make_person
 
 
@@ -176,6 +177,21 @@ def test_a_retention_hold_stops_a_proposal(custody_world):
     )
     with pytest.raises(ValidationError, match="retention hold"):
         propose(cw)
+
+
+def test_a_hold_on_the_file_the_document_is_registered_in_stops_a_proposal(custody_world):
+    cw = custody_world
+    retention = RetentionClass.objects.create(code="T10", name="Ten years", years=10, disposition=Disposition.DESTROY)
+    plan = FilePlanClass.objects.create(code="1000", title="Policy")
+    file = File.objects.create(
+        plan_class=plan, code="1000-01", title="Nuclear planning", retention_class=retention, opened=date(2020, 1, 1)
+    )
+    Registration.objects.filter(pk=cw.registration.pk).update(file=file)
+    hold = Hold.objects.create(file=file, reason="inquiry", placed_at=timezone.now(), placed_by=cw.officer)
+    with pytest.raises(ValidationError, match="retention hold"):
+        propose(cw, cw.copies[:1])
+    Hold.objects.filter(pk=hold.pk).update(lifted_at=timezone.now(), lifted_by=cw.officer)
+    assert propose(cw, cw.copies[:1]).state == DestructionState.PROPOSED
 
 
 def test_a_copy_is_on_one_open_proposal_at_a_time(custody_world):
