@@ -192,7 +192,10 @@ def propose_destruction(
 
 def _locked(actor: Person, public_id: str) -> Destruction:
     destruction = (
-        Destruction.objects.select_for_update().select_related("registry").filter(public_id=str(public_id)).first()
+        Destruction.objects.select_for_update(of=("self",))
+        .select_related("registry")
+        .filter(public_id=str(public_id))
+        .first()
     )
     if destruction is None or not may_see(actor, destruction):
         raise Http404("no such destruction")
@@ -202,7 +205,7 @@ def _locked(actor: Person, public_id: str) -> Destruction:
 def _item_copies(destruction: Destruction, *, lock: bool = False) -> list[Copy]:
     copies = Copy.objects.filter(destruction_items__destruction=destruction)
     if lock:
-        copies = copies.select_for_update()
+        copies = copies.select_for_update(of=("self",))
     return list(copies.select_related("document", "registry", "container").order_by("document_id", "number"))
 
 

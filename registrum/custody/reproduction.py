@@ -146,7 +146,7 @@ def request_reproduction(
 
 def _locked_request(actor: Person, request_public_id: str) -> ReproductionRequest:
     request = (
-        ReproductionRequest.objects.select_for_update()
+        ReproductionRequest.objects.select_for_update(of=("self",))
         .select_related("source", "requested_by")
         .filter(public_id=str(request_public_id).strip().lower())
         .first()
@@ -223,7 +223,11 @@ def _make_copies(
     """The new copies take the document's next numbers (under the same lock as number_copies),
     are held where the source is, and record the source and the authority."""
     Document.objects.select_for_update().filter(pk=source.document_id).first()
-    source = Copy.objects.select_for_update().select_related("document", "registry", "container").get(pk=source.pk)
+    source = (
+        Copy.objects.select_for_update(of=("self",))
+        .select_related("document", "registry", "container")
+        .get(pk=source.pk)
+    )
     _require_held(source)
     last = Copy.objects.filter(document_id=source.document_id).aggregate(last=Max("number"))["last"] or 0
     total = last + count
