@@ -43,6 +43,21 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
         _("combination of %(code)s changed on %(day)s (%(reason)s)")
         % {"code": d.get("code", "?"), "day": d.get("changed_on", "?"), "reason": d.get("reason", "?")}
     ),
+    # Reproduction and destruction ---------------------------------------------------------
+    "custody.reproduction_requested": lambda d: (
+        _("%(count)s %(kind)s(s) of %(copy)s requested")
+        % {"count": d.get("count", "?"), "kind": d.get("kind", "?"), "copy": _copy(d)}
+    ),
+    "custody.reproduction_rejected": lambda d: _("reproduction request for %(copy)s rejected") % {"copy": _copy(d)},
+    "custody.copy_reproduced": lambda d: (
+        _("%(copy)s made (%(kind)s)") % {"copy": _copy(d), "kind": d.get("kind", "?")}
+        if "made" not in d
+        else _("copies made from %(copy)s (%(kind)s)") % {"copy": _copy(d), "kind": d.get("kind", "?")}
+    ),
+    "custody.copy_destroyed": lambda d: _("%(copy)s destroyed") % {"copy": _copy(d)},
+    "custody.version_destroyed": lambda d: (
+        _("electronic version %(version)s destroyed: its data key erased") % {"version": d.get("version", "?")}
+    ),
 }
 
 # Charge-outs, inventories, loss and compromise -----------------------------------------------------

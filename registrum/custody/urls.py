@@ -6,8 +6,10 @@ from django.urls import URLPattern
 
 from registrum.custody.views import chargeouts as chargeout_views
 from registrum.custody.views import copies
+from registrum.custody.views import destruction as destruction_views
 from registrum.custody.views import inventories as inventory_views
 from registrum.custody.views import losses as loss_views
+from registrum.custody.views import reproduction as reproduction_views
 from registrum.custody.views import transfers as transfer_pages
 
 app_name = "custody"
@@ -18,4 +20,6 @@ urlpatterns: list[URLPattern] = [
     *chargeout_views.urlpatterns,
     *inventory_views.urlpatterns,
     *loss_views.urlpatterns,
+    *reproduction_views.urlpatterns,
+    *destruction_views.urlpatterns,
 ]

@@ -291,3 +291,83 @@ def inventory_due(last_closed: date | None, months: int | None, today: date) -> 
     if months is None:
         return False
     return last_closed is None or last_closed < months_before(today, months)
+
+
+# Refusals of the reproduction rules that are about the request (answered on a field), not the person.
+NOT_COPY_NUMBERED = N_("%(marking)s documents are not copy-numbered")
+CONSENT_NOT_RECORDED = N_("reproducing %(marking)s needs the originator's consent, recorded as the authority")
+AUTHORITY_NOT_RECORDED = N_("a reproduction needs a recorded authority")
+APPROVAL_NEEDED = N_("%(marking)s is reproduced only on a request a control officer of the registry approves")
+
+
+def reproduction_needs_approval(policy: Policy, material: Material) -> bool:
+    """Material whose reproduction needs the originator's consent (COSMIC TOP SECRET, ATOMAL) is
+    reproduced on a clerk's request that a control officer approves (four eyes)."""
+    return handling_for(policy, material.level, material.category_mask).reproduction_needs_consent
+
+
+def may_request_reproduction(
+    policy: Policy, subject: Subject, registry_id: int | None, material: Material, authority: str, today: date
+) -> Decision:
+    """Reproductions, extracts and translations of a numbered copy are asked for by staff of the
+    registry that holds it, cleared for it, on a recorded authority: where the handling needs the
+    originator's consent (COSMIC TOP SECRET, ATOMAL) the authority names that consent."""
+    handling = handling_for(policy, material.level, material.category_mask)
+    if handling.copies is CopyNumbering.NONE:
+        return _refuse(NOT_COPY_NUMBERED, marking=policy.levels[material.level].marking)
+    staff = custody_staff(subject, registry_id)
+    if not staff:
+        return staff
+    held = may_hold(policy, subject, material.level, material.category_mask, today)
+    if not held:
+        return held
+    if not authority.strip():
+        if handling.reproduction_needs_consent:
+            return _refuse(CONSENT_NOT_RECORDED, marking=policy.marking(material.level, material.category_mask))
+        return Decision(False, AUTHORITY_NOT_RECORDED)
+    return Decision(True, N_("by the holding registry, on a recorded authority"))
+
+
+def may_reproduce(
+    policy: Policy, subject: Subject, registry_id: int | None, material: Material, authority: str, today: date
+) -> Decision:
+    """Reproducing at once, without an approval step: what may be requested, unless the policy
+    wants a control officer's approval."""
+    requested = may_request_reproduction(policy, subject, registry_id, material, authority, today)
+    if not requested:
+        return requested
+    if reproduction_needs_approval(policy, material):
+        return _refuse(APPROVAL_NEEDED, marking=policy.marking(material.level, material.category_mask))
+    return requested
+
+
+def may_approve_reproduction(
+    policy: Policy,
+    approver: Subject,
+    registry_id: int | None,
+    requester_id: int | None,
+    material: Material,
+    today: date,
+) -> Decision:
+    """A control officer of the holding registry, cleared for the material, approves another
+    person's request."""
+    officer = control_officer_of(approver, registry_id)
+    if not officer:
+        return officer
+    held = may_hold(policy, approver, material.level, material.category_mask, today)
+    if not held:
+        return held
+    if approver.person_id is not None and approver.person_id == requester_id:
+        return Decision(False, N_("nobody approves their own reproduction request"))
+    return Decision(True, N_("a control officer of the registry, approving another person's request"))
+
+
+def may_approve_destruction(approver: Subject, registry_id: int | None, proposer_id: int | None) -> Decision:
+    """A control officer of the registry approves a destruction someone else proposed (four eyes:
+    a control officer's own proposal waits for another control officer)."""
+    officer = control_officer_of(approver, registry_id)
+    if not officer:
+        return officer
+    if approver.person_id is not None and approver.person_id == proposer_id:
+        return Decision(False, N_("a control officer does not approve a destruction they proposed"))
+    return Decision(True, N_("a control officer of the registry, approving another person's proposal"))

@@ -34,12 +34,40 @@ from registrum.accounts.services import PREFIX_LENGTH, issue_token
 from registrum.audit.events import EventType
 from registrum.audit.models import AuditEvent
 from registrum.custody import copies as custody_copies
-from registrum.custody.models import CombinationChange, Container, Copy, CopyEvent, CopyEventKind
+from registrum.custody import destruction as custody_destruction
+from registrum.custody import reproduction as custody_reproduction
+from registrum.custody.models import (
+    CombinationChange,
+    Container,
+    Copy,
+    CopyEvent,
+    CopyEventKind,
+    ReproductionRequest,
+    ReproductionState,
+)
+from registrum.custody.models.destruction import Destruction, DestructionState
 from registrum.org import services as org
 from registrum.org.models import Clearance, ClearanceRequest, Person, Registry, RegistryKind, Role, Unit
 from registrum.org.services import SYSTEM
 from registrum.policy import AUDIT_TRAIL, Action, Level, RegistryTarget, active_policy, may, needs_second_person
-from registrum.policy.custody import CopyNumbering, control_officer_of, custody_staff, handling_for
+from registrum.policy.custody import (
+    APPROVAL_NEEDED,
+    AUTHORITY_NOT_RECORDED,
+    CONSENT_NOT_RECORDED,
+    NOT_COPY_NUMBERED,
+    CopyNumbering,
+    Material,
+    control_officer_of,
+    custody_staff,
+    handling_for,
+    may_approve_destruction,
+    may_approve_reproduction,
+    may_reproduce,
+    may_request_reproduction,
+    may_witness,
+    reproduction_needs_approval,
+)
+from registrum.policy.decision import may_hold
 from registrum.records import services
 from registrum.records.models import Access, AccessReason, Document, Registration, Version
 from tests.conftest import PASSWORD, World, make_person
@@ -2084,6 +2112,443 @@ def _api_custody_holdings(ctx: Ctx) -> Iterator[Probe]:
         yield Probe("GET", f"{CUSTODY_API}/registries/{registry.code}/holdings", expected)
         yield Probe("GET", f"{CUSTODY_API}/registries/{registry.code}/holdings?level=NS&page_size=1", expected)
     yield Probe("GET", f"{CUSTODY_API}/registries/NO-SUCH-REG/holdings", 404)
+
+
+# Destruction and reproduction (custody) ---------------------------------------------------------
+# Copies are numbered on fresh documents like "ns" and "cts" (both registered in IMS-REG) by its
+# clerk; a control officer of IMS-REG who is none of the personas approves. Expectations come from
+# the custody policy (custody_staff, control_officer_of, may_witness, the reproduction rules)
+# and the access filter.
+
+CUSTODY = f"{API}/custody"
+SIGNING_STATES = (DestructionState.APPROVED, DestructionState.AWAITING_WITNESSES)
+
+
+def _destruction_officer(ctx: Ctx) -> Person:
+    officer = Person.objects.filter(username="dofficer").first()
+    if officer is None:
+        officer = make_person(
+            "dofficer", "LUX", ctx.site.world.hq, Level.CTS, ("COSMIC", "ATOMAL"), (Role.CONTROL_OFFICER,)
+        )
+        org.add_registry_staff(SYSTEM, ctx.site.world.registry, officer)
+    return _fetch(officer)
+
+
+def _held_copy(ctx: Ctx, key: str) -> Copy:
+    """One numbered copy of a fresh document like `key`, held by its registry."""
+    registration = ctx.site.fresh(key)
+    (copy,) = custody_copies.number_copies(
+        ctx.site.world.clerk, registration.document.public_id, registry=registration.registry, count=1
+    )
+    return Copy.objects.select_related("document", "registry").get(pk=copy.pk)
+
+
+def _destruction(ctx: Ctx, key: str, state: str) -> Destruction:
+    """A fresh destruction of one copy, proposed by IMS-REG's clerk, brought to `state`."""
+    clerk = ctx.site.world.clerk
+    copy = _held_copy(ctx, key)
+    registry = ctx.site.world.registry  # where "ns" and "cts" are registered
+    destruction = custody_destruction.propose_destruction(clerk, registry, [copy.public_id], "probe")
+    if state != DestructionState.PROPOSED:
+        custody_destruction.approve_destruction(_destruction_officer(ctx), destruction.public_id)
+    if state in (DestructionState.AWAITING_WITNESSES, DestructionState.COMPLETED):
+        custody_destruction.sign_destruction(clerk, destruction.public_id)
+    if state == DestructionState.COMPLETED:
+        custody_destruction.sign_destruction(_destruction_officer(ctx), destruction.public_id)
+    return Destruction.objects.select_related("registry").get(pk=destruction.pk)
+
+
+def _custody_staff_of(ctx: Ctx, registry_id: int | None) -> bool:
+    return ctx.person is not None and bool(custody_staff(ctx.person.subject(), registry_id))
+
+
+def _custody_officer(ctx: Ctx, registry_id: int | None) -> bool:
+    return ctx.person is not None and bool(control_officer_of(ctx.person.subject(), registry_id))
+
+
+def _material(copy: Copy) -> Material:
+    return Material(Level(copy.level), copy.category_mask, frozenset(copy.releasable_nations))
+
+
+def _sees_copies(ctx: Ctx, copies: list[Copy]) -> bool:
+    if ctx.person is None:
+        return False
+    return Copy.objects.visible_to(ctx.person).filter(pk__in=[c.pk for c in copies]).count() == len(copies)
+
+
+def _items(destruction: Destruction) -> list[Copy]:
+    return list(Copy.objects.filter(destruction_items__destruction=destruction))
+
+
+def _destroyer(destruction: Destruction) -> int | None:
+    return destruction.signatures.order_by("signed_at", "id").values_list("person_id", flat=True).first()
+
+
+def _may_witness(ctx: Ctx, destruction: Destruction) -> bool:
+    assert ctx.person is not None
+    policy, today, subject = active_policy(), timezone.localdate(), ctx.person.subject()
+    destroyer = _destroyer(destruction)
+    return all(may_witness(policy, subject, destroyer, _material(c), today) for c in _items(destruction))
+
+
+def _sees_destruction(ctx: Ctx, destruction: Destruction) -> bool:
+    """Staff of the registry and the signers; while it awaits signatures, a possible witness who
+    sees every copy on it."""
+    if ctx.person is None:
+        return False
+    if _custody_staff_of(ctx, destruction.registry_id) or destruction.signatures.filter(person=ctx.person).exists():
+        return True
+    if destruction.state not in SIGNING_STATES:
+        return False
+    return _sees_copies(ctx, _items(destruction)) and _may_witness(ctx, destruction)
+
+
+def _cleared_for(ctx: Ctx, copies: list[Copy]) -> bool:
+    assert ctx.person is not None
+    policy, today, subject = active_policy(), timezone.localdate(), ctx.person.subject()
+    return all(may_hold(policy, subject, Level(c.level), c.category_mask, today) for c in copies)
+
+
+def _propose_status(ctx: Ctx, copy: Copy, ok: int) -> int:
+    if not _custody_staff_of(ctx, copy.registry_id):
+        return 403
+    if not _sees_copies(ctx, [copy]):
+        return 400  # "no such copy", on the field
+    return ok if _cleared_for(ctx, [copy]) else 403
+
+
+def _decide_status(ctx: Ctx, destruction: Destruction, ok: int, *, approving: bool) -> int:
+    if not _sees_destruction(ctx, destruction):
+        return 404
+    assert ctx.person is not None
+    if approving:
+        decision = may_approve_destruction(ctx.person.subject(), destruction.registry_id, destruction.proposed_by_id)
+        return ok if decision and _cleared_for(ctx, _items(destruction)) else 403
+    return ok if _custody_officer(ctx, destruction.registry_id) else 403
+
+
+def _sign_status(ctx: Ctx, destruction: Destruction, ok: int) -> int:
+    if not _sees_destruction(ctx, destruction):
+        return 404
+    if destruction.signatures.exists():
+        return ok if _may_witness(ctx, destruction) else 403
+    if not _custody_staff_of(ctx, destruction.registry_id) or not _cleared_for(ctx, _items(destruction)):
+        return 403
+    return ok
+
+
+def _dispose_status(ctx: Ctx, destruction: Destruction, ok: int, kept: int) -> int:
+    if not _sees_destruction(ctx, destruction):
+        return 404
+    if not _custody_officer(ctx, destruction.registry_id):
+        return 403
+    return kept  # the certificate is kept for its period: refused on the state
+
+
+def _certificate_status(ctx: Ctx, destruction: Destruction) -> int:
+    if not _sees_destruction(ctx, destruction):
+        return 404
+    return 200 if _sees_copies(ctx, _items(destruction)) else 403
+
+
+def _is_pdf(response: HttpResponseBase) -> str:
+    if response.status_code == 200 and not _body(response).startswith(b"%PDF"):
+        return "not a PDF"
+    return ""
+
+
+def _signed_by(destruction: Destruction, ctx: Ctx) -> Callable[[], bool]:
+    return lambda: destruction.signatures.filter(person=ctx.person).exists()
+
+
+def _in_state(destruction: Destruction, state: str) -> Callable[[], bool]:
+    return lambda: Destruction.objects.filter(pk=destruction.pk, state=state).exists()
+
+
+def _proposed(copy: Copy) -> Callable[[], bool]:
+    return lambda: Destruction.objects.filter(items__copy=copy).exists()
+
+
+def _reproduction_status(ctx: Ctx, copy: Copy, authority: str, ok: int) -> int:
+    if not _sees_copies(ctx, [copy]):
+        return 404
+    assert ctx.person is not None
+    if not _custody_staff_of(ctx, copy.registry_id):
+        return 403
+    policy, material = active_policy(), _material(copy)
+    rule = may_request_reproduction if reproduction_needs_approval(policy, material) else may_reproduce
+    decision = rule(policy, ctx.person.subject(), copy.registry_id, material, authority, timezone.localdate())
+    if decision:
+        return ok
+    on_field = (NOT_COPY_NUMBERED, CONSENT_NOT_RECORDED, AUTHORITY_NOT_RECORDED, APPROVAL_NEEDED)
+    return 400 if decision.template in on_field else 403
+
+
+def _reproduced(copy: Copy) -> Callable[[], bool]:
+    return lambda: (
+        Copy.objects.filter(made_from=copy).exists() or ReproductionRequest.objects.filter(source=copy).exists()
+    )
+
+
+def _reproduction_request(ctx: Ctx) -> ReproductionRequest:
+    """A fresh request, by IMS-REG's clerk, for a copy of a COSMIC TOP SECRET ATOMAL document."""
+    copy = _held_copy(ctx, "cts")
+    return custody_reproduction.request_reproduction(
+        ctx.site.world.clerk, copy.public_id, count=1, authority="originator's consent"
+    )
+
+
+def _sees_request(ctx: Ctx, request: ReproductionRequest) -> bool:
+    return _sees_copies(ctx, [request.source]) and _custody_staff_of(ctx, request.source.registry_id)
+
+
+def _decide_request_status(ctx: Ctx, request: ReproductionRequest, ok: int) -> int:
+    if not _sees_request(ctx, request):
+        return 404
+    assert ctx.person is not None
+    source = request.source
+    decision = may_approve_reproduction(
+        active_policy(),
+        ctx.person.subject(),
+        source.registry_id,
+        request.requested_by_id,
+        _material(source),
+        timezone.localdate(),
+    )
+    return ok if decision else 403
+
+
+def _reproduction_state(request: ReproductionRequest, state: str) -> Callable[[], bool]:
+    return lambda: ReproductionRequest.objects.filter(pk=request.pk, state=state).exists()
+
+
+@route("custody:destruction_list")
+def _destruction_list(ctx: Ctx) -> Iterator[Probe]:
+    registry = ctx.site.world.registry
+    yield Probe(
+        "GET",
+        reverse("custody:destruction_list", args=[registry.code]),
+        200 if _custody_staff_of(ctx, registry.pk) else 403,
+    )
+    yield Probe("GET", reverse("custody:destruction_list", args=["NOSUCH"]), 404)
+
+
+@route("custody:destruction_new")
+def _destruction_new(ctx: Ctx) -> Iterator[Probe]:
+    registry = ctx.site.world.registry
+    url = reverse("custody:destruction_new", args=[registry.code])
+    yield Probe("GET", url, 200 if _custody_staff_of(ctx, registry.pk) else 403)
+    for key in ("ns", "cts"):
+        copy = _held_copy(ctx, key)
+        body = {"copies": [copy.public_id], "reason": "probe"}
+        yield Probe("POST", url, _propose_status(ctx, copy, 302), data=body, done=_proposed(copy))
+
+
+@route("custody:destruction_detail")
+def _destruction_detail(ctx: Ctx) -> Iterator[Probe]:
+    for key, state in (("cts", DestructionState.PROPOSED), ("ns", DestructionState.APPROVED)):
+        destruction = _destruction(ctx, key, state)
+        url = reverse("custody:destruction_detail", args=[destruction.public_id])
+        yield Probe("GET", url, 200 if _sees_destruction(ctx, destruction) else 404)
+    yield Probe("GET", reverse("custody:destruction_detail", args=[MISSING]), 404)
+
+
+@route("custody:destruction_approve")
+def _destruction_approve(ctx: Ctx) -> Iterator[Probe]:
+    destruction = _destruction(ctx, "cts", DestructionState.PROPOSED)
+    url = reverse("custody:destruction_approve", args=[destruction.public_id])
+    yield Probe("GET", url, 405)
+    expected = _decide_status(ctx, destruction, 302, approving=True)
+    yield Probe("POST", url, expected, done=_in_state(destruction, DestructionState.APPROVED))
+    yield Probe("POST", reverse("custody:destruction_approve", args=[MISSING]), 404)
+
+
+@route("custody:destruction_reject")
+def _destruction_reject(ctx: Ctx) -> Iterator[Probe]:
+    destruction = _destruction(ctx, "ns", DestructionState.PROPOSED)
+    url = reverse("custody:destruction_reject", args=[destruction.public_id])
+    expected = _decide_status(ctx, destruction, 302, approving=False)
+    yield Probe("POST", url, expected, data={"note": "no"}, done=_in_state(destruction, DestructionState.REJECTED))
+
+
+@route("custody:destruction_sign")
+def _destruction_sign(ctx: Ctx) -> Iterator[Probe]:
+    for key in ("ns", "cts"):
+        for state in (DestructionState.APPROVED, DestructionState.AWAITING_WITNESSES):
+            destruction = _destruction(ctx, key, state)
+            url = reverse("custody:destruction_sign", args=[destruction.public_id])
+            yield Probe("POST", url, _sign_status(ctx, destruction, 302), done=_signed_by(destruction, ctx))
+    yield Probe("GET", reverse("custody:destruction_sign", args=[MISSING]), 405)
+
+
+@route("custody:destruction_dispose")
+def _destruction_dispose(ctx: Ctx) -> Iterator[Probe]:
+    destruction = _destruction(ctx, "ns", DestructionState.COMPLETED)
+    url = reverse("custody:destruction_dispose", args=[destruction.public_id])
+    yield Probe("POST", url, _dispose_status(ctx, destruction, 302, kept=302))
+
+
+@route("custody:destruction_certificate")
+def _destruction_certificate(ctx: Ctx) -> Iterator[Probe]:
+    destruction = _destruction(ctx, "cts", DestructionState.PROPOSED)
+    url = reverse("custody:destruction_certificate", args=[destruction.public_id])
+    yield Probe("GET", url, _certificate_status(ctx, destruction), check=_is_pdf)
+
+
+@route("custody:reproduction_new")
+def _reproduction_new(ctx: Ctx) -> Iterator[Probe]:
+    copy = _held_copy(ctx, "cts")
+    url = reverse("custody:reproduction_new", args=[copy.public_id])
+    yield Probe("GET", url, _reproduction_status(ctx, copy, "x", 200) if _sees_copies(ctx, [copy]) else 404)
+    for key, authority in (("ns", "J3 request"), ("ns", ""), ("cts", "originator's consent")):
+        copy = _held_copy(ctx, key)
+        url = reverse("custody:reproduction_new", args=[copy.public_id])
+        body = {"kind": "reproduction", "count": "1", "authority": authority}
+        yield Probe("POST", url, _reproduction_status(ctx, copy, authority, 302), data=body, done=_reproduced(copy))
+    yield Probe("GET", reverse("custody:reproduction_new", args=[MISSING]), 404)
+
+
+@route("custody:reproduction_detail")
+def _reproduction_detail(ctx: Ctx) -> Iterator[Probe]:
+    request = _reproduction_request(ctx)
+    url = reverse("custody:reproduction_detail", args=[request.public_id])
+    yield Probe("GET", url, 200 if _sees_request(ctx, request) else 404)
+    yield Probe("GET", reverse("custody:reproduction_detail", args=[MISSING]), 404)
+
+
+@route("custody:reproduction_approve")
+def _reproduction_approve(ctx: Ctx) -> Iterator[Probe]:
+    request = _reproduction_request(ctx)
+    url = reverse("custody:reproduction_approve", args=[request.public_id])
+    expected = _decide_request_status(ctx, request, 302)
+    yield Probe("POST", url, expected, done=_reproduction_state(request, ReproductionState.APPROVED))
+
+
+@route("custody:reproduction_reject")
+def _reproduction_reject(ctx: Ctx) -> Iterator[Probe]:
+    request = _reproduction_request(ctx)
+    url = reverse("custody:reproduction_reject", args=[request.public_id])
+    expected = _decide_request_status(ctx, request, 302)
+    done = _reproduction_state(request, ReproductionState.REJECTED)
+    yield Probe("POST", url, expected, data={"note": "no"}, done=done)
+
+
+@route("GET /api/v1/custody/registries/{code}/destructions")
+def _api_destruction_list(ctx: Ctx) -> Iterator[Probe]:
+    registry = ctx.site.world.registry
+    expected = 200 if _custody_staff_of(ctx, registry.pk) else 403
+    yield Probe("GET", f"{CUSTODY}/registries/{registry.code}/destructions", expected)
+    yield Probe("GET", f"{CUSTODY}/registries/NOSUCH/destructions", 404)
+
+
+@route("POST /api/v1/custody/destructions")
+def _api_destruction_new(ctx: Ctx) -> Iterator[Probe]:
+    registry = ctx.site.world.registry
+    for key in ("ns", "cts"):
+        copy = _held_copy(ctx, key)
+        body = {"registry": registry.code, "copies": [copy.public_id], "reason": "probe"}
+        yield Probe(
+            "POST",
+            f"{CUSTODY}/destructions",
+            _propose_status(ctx, copy, 201),
+            data=body,
+            json=True,
+            done=_proposed(copy),
+        )
+    body = {"registry": "NOSUCH", "copies": [MISSING], "reason": "probe"}
+    yield Probe("POST", f"{CUSTODY}/destructions", 404, data=body, json=True)
+
+
+@route("GET /api/v1/custody/destructions/{public_id}")
+def _api_destruction(ctx: Ctx) -> Iterator[Probe]:
+    for key, state in (("cts", DestructionState.PROPOSED), ("ns", DestructionState.AWAITING_WITNESSES)):
+        destruction = _destruction(ctx, key, state)
+        expected = 200 if _sees_destruction(ctx, destruction) else 404
+        yield Probe("GET", f"{CUSTODY}/destructions/{destruction.public_id}", expected)
+    yield Probe("GET", f"{CUSTODY}/destructions/{MISSING}", 404)
+
+
+@route("POST /api/v1/custody/destructions/{public_id}/approve")
+def _api_destruction_approve(ctx: Ctx) -> Iterator[Probe]:
+    destruction = _destruction(ctx, "cts", DestructionState.PROPOSED)
+    expected = _decide_status(ctx, destruction, 200, approving=True)
+    url = f"{CUSTODY}/destructions/{destruction.public_id}/approve"
+    yield Probe("POST", url, expected, done=_in_state(destruction, DestructionState.APPROVED))
+
+
+@route("POST /api/v1/custody/destructions/{public_id}/reject")
+def _api_destruction_reject(ctx: Ctx) -> Iterator[Probe]:
+    destruction = _destruction(ctx, "ns", DestructionState.PROPOSED)
+    expected = _decide_status(ctx, destruction, 200, approving=False)
+    url = f"{CUSTODY}/destructions/{destruction.public_id}/reject"
+    yield Probe(
+        "POST", url, expected, data={"note": "no"}, json=True, done=_in_state(destruction, DestructionState.REJECTED)
+    )
+
+
+@route("POST /api/v1/custody/destructions/{public_id}/sign")
+def _api_destruction_sign(ctx: Ctx) -> Iterator[Probe]:
+    for key in ("ns", "cts"):
+        for state in (DestructionState.APPROVED, DestructionState.AWAITING_WITNESSES):
+            destruction = _destruction(ctx, key, state)
+            url = f"{CUSTODY}/destructions/{destruction.public_id}/sign"
+            yield Probe("POST", url, _sign_status(ctx, destruction, 200), done=_signed_by(destruction, ctx))
+    proposed = _destruction(ctx, "ns", DestructionState.PROPOSED)
+    expected = 400 if _sees_destruction(ctx, proposed) else 404  # not approved yet
+    yield Probe("POST", f"{CUSTODY}/destructions/{proposed.public_id}/sign", expected)
+
+
+@route("POST /api/v1/custody/destructions/{public_id}/dispose")
+def _api_destruction_dispose(ctx: Ctx) -> Iterator[Probe]:
+    destruction = _destruction(ctx, "ns", DestructionState.COMPLETED)
+    url = f"{CUSTODY}/destructions/{destruction.public_id}/dispose"
+    yield Probe("POST", url, _dispose_status(ctx, destruction, 200, kept=400))
+
+
+@route("GET /api/v1/custody/destructions/{public_id}/certificate")
+def _api_destruction_certificate(ctx: Ctx) -> Iterator[Probe]:
+    destruction = _destruction(ctx, "cts", DestructionState.PROPOSED)
+    url = f"{CUSTODY}/destructions/{destruction.public_id}/certificate"
+    yield Probe("GET", url, _certificate_status(ctx, destruction), check=_is_pdf)
+
+
+@route("POST /api/v1/custody/copies/{public_id}/reproductions")
+def _api_reproduce(ctx: Ctx) -> Iterator[Probe]:
+    for key, authority in (("ns", "J3 request"), ("ns", ""), ("cts", "originator's consent"), ("cts", "")):
+        copy = _held_copy(ctx, key)
+        body = {"kind": "reproduction", "count": 1, "authority": authority}
+        yield Probe(
+            "POST",
+            f"{CUSTODY}/copies/{copy.public_id}/reproductions",
+            _reproduction_status(ctx, copy, authority, 201),
+            data=body,
+            json=True,
+            done=_reproduced(copy),
+        )
+
+
+@route("GET /api/v1/custody/reproductions/{public_id}")
+def _api_reproduction(ctx: Ctx) -> Iterator[Probe]:
+    request = _reproduction_request(ctx)
+    yield Probe("GET", f"{CUSTODY}/reproductions/{request.public_id}", 200 if _sees_request(ctx, request) else 404)
+    yield Probe("GET", f"{CUSTODY}/reproductions/{MISSING}", 404)
+
+
+@route("POST /api/v1/custody/reproductions/{public_id}/approve")
+def _api_reproduction_approve(ctx: Ctx) -> Iterator[Probe]:
+    request = _reproduction_request(ctx)
+    expected = _decide_request_status(ctx, request, 200)
+    url = f"{CUSTODY}/reproductions/{request.public_id}/approve"
+    yield Probe("POST", url, expected, done=_reproduction_state(request, ReproductionState.APPROVED))
+
+
+@route("POST /api/v1/custody/reproductions/{public_id}/reject")
+def _api_reproduction_reject(ctx: Ctx) -> Iterator[Probe]:
+    request = _reproduction_request(ctx)
+    expected = _decide_request_status(ctx, request, 200)
+    url = f"{CUSTODY}/reproductions/{request.public_id}/reject"
+    done = _reproduction_state(request, ReproductionState.REJECTED)
+    yield Probe("POST", url, expected, data={"note": "no"}, json=True, done=done)
 
 
 # The inventory ---------------------------------------------------------------------------------

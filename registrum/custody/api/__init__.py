@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ninja import Router
 
-from registrum.custody.api import chargeouts, copies, inventories, losses
+from registrum.custody.api import chargeouts, copies, destruction, inventories, losses, reproduction
 from registrum.custody.api import transfers as transfer_endpoints
 
 router = Router(tags=["custody"])
-for part in (copies, transfer_endpoints, chargeouts, inventories, losses):
+for part in (copies, transfer_endpoints, chargeouts, inventories, losses, reproduction, destruction):
     router.add_router("", part.router)

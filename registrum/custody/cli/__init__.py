@@ -17,7 +17,7 @@ class Part(Protocol):
 
 
 def parts() -> list[Part]:
-    from registrum.custody.cli import chargeouts, copies, inventories, losses
+    from registrum.custody.cli import chargeouts, copies, destruction, inventories, losses, reproduction
     from registrum.custody.cli import transfers as transfer_commands
 
-    return [copies, transfer_commands, chargeouts, inventories, losses]
+    return [copies, transfer_commands, chargeouts, inventories, losses, reproduction, destruction]

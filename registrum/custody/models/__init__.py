@@ -25,6 +25,7 @@ from registrum.custody.models.movements import (
     TransmittalSequence,
 )
 from registrum.custody.models.regrading import Regrade, RegradeKind
+from registrum.custody.models.reproduction import ReproductionRequest, ReproductionState
 from registrum.custody.models.retention import DispositionDecision, Hold
 
 __all__ = [
@@ -53,6 +54,8 @@ __all__ = [
     "Notice",
     "Regrade",
     "RegradeKind",
+    "ReproductionRequest",
+    "ReproductionState",
     "ScanOutcome",
     "Transfer",
     "TransferItem",
