@@ -54,7 +54,18 @@ def holding_registry_ids(document: Document) -> set[int]:
     return set(registered) | set(holding)
 
 
-def _require_holding_staff(actor: Person, document: Document, action: str) -> None:
+def require_custody_staff(actor: Person, action: str) -> None:
+    """A clerk or control officer on the staff of some registry (the queues are theirs)."""
+    subject = actor.subject()
+    decision = Decision(False, "only registry clerks and control officers do this")
+    for registry_id in sorted(subject.registries):
+        decision = custody_staff(subject, registry_id)
+        if decision:
+            return
+    refuse_unless(actor, decision, action)
+
+
+def require_regrader(actor: Person, document: Document, action: str = "regrade") -> None:
     """A clerk or control officer of a registry holding the document records regrading."""
     subject = actor.subject()
     held = holding_registry_ids(document)
@@ -153,7 +164,7 @@ def record_regrade(
         level, mask = parse_level(policy, to_level), parse_categories(policy, to_categories)
     with transaction.atomic(durable=True):
         document = get_document_for(actor, document_public_id)
-        _require_holding_staff(actor, document, "regrade")
+        require_regrader(actor, document, "regrade")
         current = Material(Level(document.level), document.category_mask, frozenset(document.releasable_nations))
         if (level, mask) == (current.level, current.category_mask):
             raise ValidationError({"to_level": _("the new classification is the same as the current one")})
@@ -374,7 +385,7 @@ def cancel_regrade(actor: Person, regrade_public_id: str, reason: str) -> Regrad
         )
         if regrade is None or not Document.objects.visible_to(actor).filter(pk=regrade.document_id).exists():
             raise Http404("no such regrade")
-        _require_holding_staff(actor, regrade.document, "cancel_regrade")
+        require_regrader(actor, regrade.document, "cancel_regrade")
         if regrade.applied_at is not None or regrade.cancelled_at is not None:
             raise ValidationError({"regrade": _("only a scheduled regrade that is still pending can be withdrawn")})
         regrade.cancelled_at = timezone.now()

@@ -35,10 +35,10 @@ from registrum import audit
 from registrum.audit.events import EventType
 from registrum.custody.common import refuse_unless
 from registrum.custody.models.retention import DispositionDecision, Hold
-from registrum.custody.regrading import declassify_in_transaction
+from registrum.custody.regrading import declassify_in_transaction, require_custody_staff
 from registrum.org.models import Person
-from registrum.policy import Decision, active_policy
-from registrum.policy.custody import control_officer_of, custody_staff
+from registrum.policy import active_policy
+from registrum.policy.custody import control_officer_of
 from registrum.records.models import Disposition, Document, File, Registration, RetentionClass
 from registrum.records.services import get_document_for
 
@@ -93,13 +93,8 @@ def _held() -> Q:
 def _staffed_documents(actor: Person) -> QuerySet[Document]:
     """Documents the actor may see, registered in a registry they are on the staff of; refused
     to anyone who is not a clerk or control officer of a registry."""
+    require_custody_staff(actor, "disposition_queue")
     subject = actor.subject()
-    decision = Decision(False, "only registry clerks and control officers do this")
-    for registry_id in sorted(subject.registries):
-        decision = custody_staff(subject, registry_id)
-        if decision:
-            break
-    refuse_unless(actor, decision, "disposition_queue")
     staffed = Registration.objects.filter(
         document=OuterRef("pk"), voided_at__isnull=True, registry_id__in=subject.registries
     )

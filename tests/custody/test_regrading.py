@@ -5,6 +5,7 @@ scheduled regrades applied when due and not before."""
 from __future__ import annotations
 
 import email
+import io
 import queue
 import socket
 from collections.abc import Iterator
@@ -242,3 +243,84 @@ def test_a_scheduled_regrade_can_be_withdrawn(custody_world: Custody):
     regrading.cancel_regrade(c.officer, regrade.public_id, "recorded against the wrong document")
     assert regrading.apply_due_regrades(SYSTEM, on).applied == []
     assert _document(c).level == Level.CTS
+
+
+# Pages, API and command line --------------------------------------------------------------------
+
+
+def test_the_regrade_page_records_and_refuses_with_the_reason(custody_world: Custody, client):
+    c = custody_world
+    public_id = c.registration.document.public_id
+    url = reverse("custody:regrade", args=[public_id])
+    client.force_login(c.world.reader)
+    assert client.get(url).status_code == 404  # cannot see it: not even that it exists
+    client.force_login(c.officer)
+    page = client.get(url)
+    assert page.status_code == 200 and "COSMIC TOP SECRET ATOMAL" in page.content.decode()
+    refused = client.post(url, {"kind": "downgrade", "to_level": "NU", "authority": "letter 20"})
+    assert refused.status_code == 400 and "that is a declassification" in refused.content.decode()
+    done = client.post(url, {"kind": "downgrade", "to_level": "NS", "authority": "letter 21"})
+    assert done.status_code == 302
+    assert _document(c).marking == "NATO SECRET"
+    later = (timezone.localdate() + timedelta(days=40)).isoformat()
+    client.post(url, {"kind": "downgrade", "to_level": "NC", "authority": "guide 4", "effective_on": later})
+    page = client.get(url).content.decode()
+    assert "letter 21" in page and "guide 4" in page and "scheduled" in page
+
+
+def test_the_due_queue_applies_with_a_button_and_notices_are_marked_read(custody_world: Custody, client):
+    c = custody_world
+    public_id = c.registration.document.public_id
+    regrade = regrading.record_regrade(
+        c.officer,
+        public_id,
+        kind="downgrade",
+        to_level="NS",
+        authority="guide 5",
+        effective_on=timezone.localdate() + timedelta(days=2),
+    )
+    client.force_login(c.cr_clerk)
+    queue_page = client.get(reverse("custody:regrades_due")).content.decode()
+    assert public_id in queue_page and "Apply" not in queue_page  # not due yet
+    Regrade.objects.filter(pk=regrade.pk).update(effective_on=timezone.localdate())  # the day comes
+    assert "Apply 1 due regrade" in client.get(reverse("custody:regrades_due")).content.decode()
+    assert client.post(reverse("custody:regrades_apply")).status_code == 302
+    assert _document(c).marking == "NATO SECRET"
+    client.force_login(c.witness)
+    notices_page = client.get(reverse("custody:notices")).content.decode()
+    assert f"Document {public_id} was downgraded" in notices_page and "NUCLEAR" not in notices_page
+    client.post(reverse("custody:notices_read"))
+    assert not Notice.objects.filter(person=c.witness, read_at__isnull=True).exists()
+    client.force_login(c.world.reader)
+    assert client.get(reverse("custody:regrades_due")).status_code == 403
+
+
+def test_the_api_and_the_command_line_regrade(custody_world: Custody, client, monkeypatch):
+    from django.core.management import call_command
+
+    from registrum.accounts.services import issue_token
+    from tests.conftest import PASSWORD
+
+    c = custody_world
+    public_id = c.registration.document.public_id
+    token = issue_token(c.officer, c.officer, name="regrade")
+    answer = client.post(
+        f"/api/v1/custody/documents/{public_id}/regrades",
+        {"kind": "downgrade", "to_level": "NS", "authority": "letter 30"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["to_marking"] == "NATO SECRET"
+    monkeypatch.setenv("REGISTRUM_AS_PASSWORD", PASSWORD)
+    out = io.StringIO()
+    on = (timezone.localdate() + timedelta(days=5)).isoformat()
+    call_command(
+        "custody", "--as", "officer", "regrade", public_id, "--kind", "downgrade", "--to", "NC",
+        "--authority", "letter 31", "--on", on, stdout=out,
+    )  # fmt: skip
+    assert f"scheduled for {on}" in out.getvalue()
+    out = io.StringIO()
+    call_command("custody", "--as", "crclerk", "apply-due", "--today", on, stdout=out)
+    assert "1 applied" in out.getvalue()
+    assert _document(c).marking == "NATO CONFIDENTIAL"

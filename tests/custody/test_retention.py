@@ -3,19 +3,24 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
 
+from registrum.accounts.services import issue_token
 from registrum.audit.events import EventType
 from registrum.audit.models import AuditEvent
 from registrum.audit.refusals import Refused
 from registrum.custody import retention
-from registrum.custody.models.retention import DispositionDecision
+from registrum.custody.models.retention import DispositionDecision, Hold
 from registrum.policy import Level
 from registrum.records.models import Disposition, Document, File, FilePlanClass, RetentionClass
+from tests.conftest import PASSWORD
 from tests.custody.conftest import Custody
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +162,60 @@ def test_the_thirty_year_review_discloses_or_keeps(custody_world: Custody, plan:
     ]
     with pytest.raises(Refused):
         retention.decide_disclosure(c.cr_clerk, kept.public_id, disclose=True, authority="x")
+
+
+# Pages, API and command line --------------------------------------------------------------------
+
+
+def test_the_pages_decide_hold_and_review(custody_world: Custody, plan: Plan, client):
+    c = custody_world
+    due = _register(c, "Exercise KILO report", plan.closed, years_ago(8))
+    old = _register(c, "Nuclear policy LIMA", plan.permanent, years_ago(33))
+    client.force_login(c.officer)
+    page = client.get(reverse("custody:disposition")).content.decode()
+    assert "Exercise KILO report" in page
+    placed = client.post(reverse("custody:holds"), {"document": due.public_id, "reason": "Inquiry 7"})
+    assert placed.status_code == 302
+    assert "Exercise KILO report" not in client.get(reverse("custody:disposition")).content.decode()
+    hold = Hold.objects.get(document=due)
+    assert "Inquiry 7" in client.get(reverse("custody:holds")).content.decode()
+    client.post(reverse("custody:hold_lift", args=[hold.public_id]), {"reason": "closed"})
+    client.post(reverse("custody:disposition_decide", args=[due.public_id]), {"action": "archive"})
+    assert DispositionDecision.objects.get(document=due).action == "archive"
+    assert "Nuclear policy LIMA" in client.get(reverse("custody:disclosure")).content.decode()
+    client.post(
+        reverse("custody:disclosure_decide", args=[old.public_id]),
+        {"decision": "disclose", "authority": "AC/2026/20"},
+    )
+    old.refresh_from_db()
+    assert old.level == Level.NU
+    client.force_login(c.world.reader)
+    assert client.get(reverse("custody:disposition")).status_code == 403
+
+
+def test_the_api_and_the_command_line(custody_world: Custody, plan: Plan, client, monkeypatch):
+    c = custody_world
+    due = _register(c, "Exercise MIKE report", plan.closed, years_ago(8))
+    token = issue_token(c.officer, c.officer, name="retention")
+    auth = {"Authorization": f"Bearer {token}"}
+    listed = client.get("/api/v1/custody/disposition", headers=auth).json()
+    assert [i["document"] for i in listed] == [due.public_id]
+    held = client.post(
+        "/api/v1/custody/holds", {"file": "OPS-1", "reason": "Request 9"}, content_type="application/json", headers=auth
+    )
+    assert held.status_code == 201 and held.json()["file"] == "OPS-1"
+    assert client.get("/api/v1/custody/disposition", headers=auth).json() == []
+    monkeypatch.setenv("REGISTRUM_AS_PASSWORD", PASSWORD)
+    out = io.StringIO()
+    call_command("custody", "--as", "officer", "lift", held.json()["id"], "--reason", "answered", stdout=out)
+    call_command("custody", "--as", "officer", "disposition", stdout=out)
+    assert due.public_id in out.getvalue()
+    call_command("custody", "--as", "officer", "decide", due.public_id, "--action", "destroy", stdout=out)
+    assert f"{due.public_id}: destroy" in out.getvalue()
+    decided = client.post(
+        f"/api/v1/custody/documents/{due.public_id}/disposition",
+        {"action": "archive"},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert decided.status_code == 400 and "not due" in decided.content.decode()

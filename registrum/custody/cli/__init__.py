@@ -18,5 +18,7 @@ class Part(Protocol):
 
 def parts() -> list[Part]:
     from registrum.custody.cli import copies
+    from registrum.custody.cli import regrading as regrading_cli
+    from registrum.custody.cli import retention as retention_cli
 
-    return [copies]
+    return [copies, regrading_cli, retention_cli]

@@ -1,0 +1,57 @@
+"""Commands: the disposition queue, holds, and disposition decisions."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from registrum.custody import retention
+from registrum.custody.cli import Handler
+from registrum.org.models import Person
+
+
+def add_commands(commands: argparse._SubParsersAction[Any]) -> dict[str, Handler]:
+    queue = commands.add_parser("disposition", help="what is due for disposition in my registries")
+    queue.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
+    hold = commands.add_parser("hold", help="stop disposition of a document or a file")
+    target = hold.add_mutually_exclusive_group(required=True)
+    target.add_argument("--document", help="the document's id")
+    target.add_argument("--file", help="the file's code")
+    hold.add_argument("--reason", required=True)
+    lift = commands.add_parser("lift", help="lift a hold")
+    lift.add_argument("hold", help="the hold's id")
+    lift.add_argument("--reason", required=True)
+    decide = commands.add_parser("decide", help="decide a document due for disposition")
+    decide.add_argument("document", help="the document's id")
+    decide.add_argument("--action", required=True, choices=["destroy", "archive", "review"])
+    decide.add_argument("--review-on", type=date.fromisoformat, help="YYYY-MM-DD, for review")
+    decide.add_argument("--note", default="")
+    return {"disposition": _queue, "hold": _hold, "lift": _lift, "decide": _decide}
+
+
+def _queue(actor: Person, options: dict[str, Any], write: Callable[[str], None]) -> None:
+    for item in retention.disposition_queue(actor, options["today"]):
+        files = ",".join(item.files)
+        write(f"{item.due_on}\t{item.document.public_id}\t{item.document.marking}\t{files}\t{item.disposition}")
+
+
+def _hold(actor: Person, options: dict[str, Any], write: Callable[[str], None]) -> None:
+    hold = retention.place_hold(
+        actor, reason=options["reason"], document_public_id=options["document"], file_code=options["file"]
+    )
+    write(f"hold {hold.public_id} placed")
+
+
+def _lift(actor: Person, options: dict[str, Any], write: Callable[[str], None]) -> None:
+    hold = retention.lift_hold(actor, options["hold"], options["reason"])
+    write(f"hold {hold.public_id} lifted")
+
+
+def _decide(actor: Person, options: dict[str, Any], write: Callable[[str], None]) -> None:
+    decision = retention.decide_disposition(
+        actor, options["document"], action=options["action"], review_on=options["review_on"], note=options["note"]
+    )
+    when = f" on {decision.review_on}" if decision.review_on else ""
+    write(f"{decision.document.public_id}: {decision.action}{when}")
