@@ -356,7 +356,7 @@ def apply_due_regrades(actor: Person | SystemActor, today: date | None = None) -
         try:
             with transaction.atomic(durable=True):
                 regrade = (
-                    Regrade.objects.select_for_update()
+                    Regrade.objects.select_for_update(of=("self",))
                     .select_related("document")
                     .filter(pk=regrade_id, applied_at__isnull=True, cancelled_at__isnull=True)
                     .first()
@@ -378,7 +378,7 @@ def cancel_regrade(actor: Person, regrade_public_id: str, reason: str) -> Regrad
         raise ValidationError({"reason": _("say why the scheduled regrade is withdrawn")})
     with transaction.atomic(durable=True):
         regrade = (
-            Regrade.objects.select_for_update()
+            Regrade.objects.select_for_update(of=("self",))
             .select_related("document")
             .filter(public_id=str(regrade_public_id))
             .first()

@@ -241,7 +241,7 @@ def lift_hold(actor: Person, hold_public_id: str, reason: str) -> Hold:
     reason = _clean_text(reason, "reason", _("say why the hold is lifted"))
     with transaction.atomic(durable=True):
         hold = (
-            Hold.objects.select_for_update()
+            Hold.objects.select_for_update(of=("self",))
             .select_related("document", "file")
             .filter(public_id=str(hold_public_id))
             .first()

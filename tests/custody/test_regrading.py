@@ -196,17 +196,14 @@ def test_a_downgrade_never_reaches_unclassified_and_authority_is_required(custod
 def test_an_upgrade_is_refused_naming_the_place_that_cannot_hold_it(custody_world: Custody):
     c = custody_world
     public_id = c.registration.document.public_id
-    regrading.record_regrade(c.officer, public_id, kind="downgrade", to_level="NS", authority="letter 11")
-    # Move one copy to the NATO SECRET cabinet, then try to bring ATOMAL back.
-    from registrum.custody import copies as custody
-
-    custody.store_copy(c.cr_clerk, c.copies[0].public_id, c.cr_cabinet)
+    regrading.record_regrade(c.officer, public_id, kind="downgrade", to_level="NC", authority="letter 11")
+    # The OPS control point (accredited to NATO CONFIDENTIAL) registers its receipt.
+    records.grant_access(c.cr_clerk, public_id, person=c.sub_clerk)
+    records.register_receipt(c.sub_clerk, public_id, registry=c.control_point)
     with pytest.raises(ValidationError) as caught:
-        regrading.record_regrade(
-            c.officer, public_id, kind="upgrade", to_level="CTS", to_categories=["ATOMAL"], authority="letter 12"
-        )
-    assert "CR-CAB-2" in str(caught.value)
-    assert _document(c).marking == "NATO SECRET"
+        regrading.record_regrade(c.officer, public_id, kind="upgrade", to_level="NS", authority="letter 12")
+    assert "OPS-CP is not accredited for NATO SECRET" in str(caught.value)
+    assert _document(c).marking == "NATO CONFIDENTIAL"
 
 
 def test_a_scheduled_downgrade_is_applied_when_due_and_not_before(
