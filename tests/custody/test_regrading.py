@@ -321,3 +321,33 @@ def test_the_api_and_the_command_line_regrade(custody_world: Custody, client, mo
     call_command("custody", "--as", "crclerk", "apply-due", "--today", on, stdout=out)
     assert "1 applied" in out.getvalue()
     assert _document(c).marking == "NATO CONFIDENTIAL"
+
+
+def test_the_daily_run_applies_as_the_system_and_names_the_decider_in_the_copy_history(
+    custody_world: Custody, django_capture_on_commit_callbacks
+):
+    c = custody_world
+    public_id = c.registration.document.public_id
+    on = timezone.localdate() + timedelta(days=1)
+    # Not briefed for BOHEMIA: nobody marks what they could not hold.
+    with pytest.raises(Refused, match="not briefed for every special category"):
+        regrading.record_regrade(
+            c.officer, public_id, kind="upgrade", to_level="CTS", to_categories=["ATOMAL", "BOHEMIA"],
+            authority="letter 40", effective_on=on,
+        )  # fmt: skip
+    regrading.record_regrade(c.officer, public_id, kind="downgrade", to_level="NS", authority="letter 41")
+    regrading.record_regrade(
+        c.officer, public_id, kind="upgrade", to_level="CTS", to_categories=["ATOMAL"],
+        authority="letter 42", effective_on=on,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        result = regrading.apply_due_regrades(SYSTEM, on)
+    assert len(result.applied) == 1 and result.refused == []
+    assert _document(c).marking == "COSMIC TOP SECRET ATOMAL"
+    event = AuditEvent.objects.filter(event=EventType.DOCUMENT_REGRADED).order_by("-id").first()
+    assert event is not None and event.actor is None and event.data["authority"] == "letter 42"
+    regraded = CopyEvent.objects.filter(kind=CopyEventKind.REGRADED, reference=f"regrade:{result.applied[0].public_id}")
+    assert regraded.count() == 3 and {e.by_id for e in regraded} == {c.officer.pk}
+    # The upgrade tells the holders without naming the subject.
+    notice = Notice.objects.filter(person=c.cr_clerk, text__contains="upgraded").get()
+    assert "upgraded" in notice.text and "NUCLEAR" not in notice.text
