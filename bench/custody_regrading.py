@@ -176,7 +176,7 @@ def _fill_filed(site: dict[str, Any], documents: int) -> None:
                 )
                 for n in range(start, min(documents, start + batch))
             ]
-            made = Document.objects.bulk_create(rows)
+            Document.objects.bulk_create(rows)
             made = list(Document.objects.filter(subject__startswith="Filed ").order_by("-id")[: len(rows)])
             registrations = [
                 Registration(
@@ -204,7 +204,11 @@ def _fill_filed(site: dict[str, Any], documents: int) -> None:
             Access.objects.bulk_create(
                 [
                     Access(
-                        document=d, registry=central, reason=AccessReason.REGISTRY, source=f"bench:{d.pk}", granted_at=now
+                        document=d,
+                        registry=central,
+                        reason=AccessReason.REGISTRY,
+                        source=f"bench:{d.pk}",
+                        granted_at=now,
                     )
                     for d in made
                 ]
