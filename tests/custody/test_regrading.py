@@ -351,3 +351,18 @@ def test_the_daily_run_applies_as_the_system_and_names_the_decider_in_the_copy_h
     # The upgrade tells the holders without naming the subject.
     notice = Notice.objects.filter(person=c.cr_clerk, text__contains="upgraded").get()
     assert "upgraded" in notice.text and "NUCLEAR" not in notice.text
+
+
+def test_a_marked_pdf_of_a_regraded_copy_carries_the_new_marking_on_every_page(custody_world: Custody):
+    import pypdfium2 as pdfium
+
+    from registrum.reports import render_pdf
+
+    c = custody_world
+    regrading.record_regrade(
+        c.officer, c.registration.document.public_id, kind="downgrade", to_level="NS", authority="letter 50"
+    )
+    copy = Copy.objects.get(pk=c.copies[1].pk)
+    pdf = pdfium.PdfDocument(render_pdf("reports/base.html", {}, marking=copy.marking, title="Copy"))
+    texts = [page.get_textpage().get_text_range() for page in pdf]
+    assert texts and all("NATO SECRET" in t and "COSMIC" not in t and "ATOMAL" not in t for t in texts)
