@@ -310,6 +310,7 @@ def lift_hold(actor: Person, hold_public_id: str, reason: str) -> Hold:
 
 def holds_for(actor: Person, *, include_lifted: bool = False) -> list[Hold]:
     """Holds on files, and on documents the actor may see (newest first); staff only."""
+    _staffed(actor)
     holds = Hold.objects.select_related("document", "file", "placed_by", "lifted_by")
     if not include_lifted:
         holds = holds.filter(lifted_at__isnull=True)
