@@ -336,6 +336,9 @@ def test_the_daily_run_applies_as_the_system_and_names_the_decider_in_the_copy_h
             authority="letter 40", effective_on=on,
         )  # fmt: skip
     regrading.record_regrade(c.officer, public_id, kind="downgrade", to_level="NS", authority="letter 41")
+    reader = c.world.reader  # NATO SECRET, given need-to-know while the document is NATO SECRET
+    records.grant_access(c.cr_clerk, public_id, person=reader)
+    assert Document.objects.visible_to(reader).filter(public_id=public_id).exists()
     regrading.record_regrade(
         c.officer, public_id, kind="upgrade", to_level="CTS", to_categories=["ATOMAL"],
         authority="letter 42", effective_on=on,
@@ -348,9 +351,11 @@ def test_the_daily_run_applies_as_the_system_and_names_the_decider_in_the_copy_h
     assert event is not None and event.actor is None and event.data["authority"] == "letter 42"
     regraded = CopyEvent.objects.filter(kind=CopyEventKind.REGRADED, reference=f"regrade:{result.applied[0].public_id}")
     assert regraded.count() == 3 and {e.by_id for e in regraded} == {c.officer.pk}
-    # The upgrade tells the holders without naming the subject.
-    notice = Notice.objects.filter(person=c.cr_clerk, text__contains="upgraded").get()
-    assert "upgraded" in notice.text and "NUCLEAR" not in notice.text
+    # The reader no longer sees it, but is told (by its id and marking, never its subject).
+    assert not Document.objects.visible_to(reader).filter(public_id=public_id).exists()
+    assert not Copy.objects.visible_to(reader).filter(document__public_id=public_id).exists()
+    notice = Notice.objects.filter(person=reader, text__contains="upgraded").get()
+    assert public_id in notice.text and "COSMIC TOP SECRET ATOMAL" in notice.text and "NUCLEAR" not in notice.text
 
 
 def test_a_marked_pdf_of_a_regraded_copy_carries_the_new_marking_on_every_page(custody_world: Custody):

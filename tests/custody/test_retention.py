@@ -183,6 +183,11 @@ def test_the_pages_decide_hold_and_review(custody_world: Custody, plan: Plan, cl
     client.post(reverse("custody:disposition_decide", args=[due.public_id]), {"action": "archive"})
     assert DispositionDecision.objects.get(document=due).action == "archive"
     assert "Nuclear policy LIMA" in client.get(reverse("custody:disclosure")).content.decode()
+    retained = client.post(
+        reverse("custody:disclosure_decide", args=[old.public_id]),
+        {"decision": "retain", "authority": "AC/2026/19", "review_in_years": "0"},
+    )
+    assert retained.status_code == 302 and not DispositionDecision.objects.filter(document=old).exists()
     client.post(
         reverse("custody:disclosure_decide", args=[old.public_id]),
         {"decision": "disclose", "authority": "AC/2026/20"},
@@ -219,3 +224,11 @@ def test_the_api_and_the_command_line(custody_world: Custody, plan: Plan, client
         headers=auth,
     )
     assert decided.status_code == 400 and "not due" in decided.content.decode()
+    kept = _register(c, "Nuclear policy NOVEMBER", plan.permanent, years_ago(31))
+    out = io.StringIO()
+    call_command("custody", "--as", "officer", "disclosure", stdout=out)
+    assert kept.public_id in out.getvalue()
+    call_command(
+        "custody", "--as", "officer", "disclose", kept.public_id, "--retain", "5", "--authority", "AC/1", stdout=out
+    )
+    assert f"{kept.public_id}: retain, review again on {retention.years_after(TODAY, 5)}" in out.getvalue()

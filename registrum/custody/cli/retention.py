@@ -28,7 +28,22 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> dict[str, Handler
     decide.add_argument("--action", required=True, choices=["destroy", "archive", "review"])
     decide.add_argument("--review-on", type=date.fromisoformat, help="YYYY-MM-DD, for review")
     decide.add_argument("--note", default="")
-    return {"disposition": _queue, "hold": _hold, "lift": _lift, "decide": _decide}
+    review = commands.add_parser("disclosure", help="the 30-year public-disclosure review queue")
+    review.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD (default: today)")
+    disclose = commands.add_parser("disclose", help="decide a record at its 30-year review")
+    disclose.add_argument("document", help="the document's id")
+    choice = disclose.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--disclose", action="store_true", help="declassify and disclose it to the public")
+    choice.add_argument("--retain", type=int, metavar="YEARS", help="keep it classified, review again in YEARS")
+    disclose.add_argument("--authority", required=True, help="who decided it, and their reference")
+    return {
+        "disposition": _queue,
+        "hold": _hold,
+        "lift": _lift,
+        "decide": _decide,
+        "disclosure": _review_queue,
+        "disclose": _disclose,
+    }
 
 
 def _queue(actor: Person, options: dict[str, Any], write: Callable[[str], None]) -> None:
@@ -54,4 +69,21 @@ def _decide(actor: Person, options: dict[str, Any], write: Callable[[str], None]
         actor, options["document"], action=options["action"], review_on=options["review_on"], note=options["note"]
     )
     when = f" on {decision.review_on}" if decision.review_on else ""
+    write(f"{decision.document.public_id}: {decision.action}{when}")
+
+
+def _review_queue(actor: Person, options: dict[str, Any], write: Callable[[str], None]) -> None:
+    for document in retention.disclosure_queue(actor, options["today"]):
+        write(f"{document.document_date}\t{document.public_id}\t{document.marking}")
+
+
+def _disclose(actor: Person, options: dict[str, Any], write: Callable[[str], None]) -> None:
+    decision = retention.decide_disclosure(
+        actor,
+        options["document"],
+        disclose=bool(options["disclose"]),
+        authority=options["authority"],
+        review_in_years=options["retain"],
+    )
+    when = f", review again on {decision.review_on}" if decision.review_on else ""
     write(f"{decision.document.public_id}: {decision.action}{when}")
