@@ -292,7 +292,8 @@ def _apply(regrade: Regrade, document: Document, actor: Person | None, now: date
             "Document %(id)s was upgraded. Its marking is now %(marking)s: check that you may still hold it."
         ),
     }
-    template = texts[RegradeKind(regrade.kind)]
+    # What it turned out to be when applied (a scheduled one may meet a changed document).
+    template = texts[kind_of(Level(regrade.from_level), regrade.from_category_mask, level, mask)]
     people = concerned_people(document) - ({actor.pk} if actor is not None else set())
     notify(
         people,
@@ -311,16 +312,14 @@ def pending_for(actor: Person) -> QuerySet[Regrade]:
     """Scheduled regrades of documents the actor may see and whose holding registry they staff,
     soonest first (the due-regrades queue)."""
     subject = actor.subject()
-    visible = Document.objects.visible_to(actor)
     staffed = Registration.objects.filter(
         document=OuterRef("document"), voided_at__isnull=True, registry_id__in=subject.registries
     )
-    return (
-        Regrade.objects.filter(applied_at__isnull=True, cancelled_at__isnull=True, document__in=visible)
-        .filter(Exists(staffed))
-        .select_related("document", "decided_by")
-        .order_by("effective_on", "id")
-    )
+    pending = Regrade.objects.filter(applied_at__isnull=True, cancelled_at__isnull=True).filter(Exists(staffed))
+    # The few documents with a pending regrade, through the access filter (not the filter's
+    # whole set of visible documents).
+    visible = Document.objects.visible_to(actor).filter(pk__in=pending.values("document_id"))
+    return pending.filter(document__in=visible).select_related("document", "decided_by").order_by("effective_on", "id")
 
 
 def regrades_of(actor: Person, document_public_id: str) -> tuple[Document, list[Regrade]]:
