@@ -113,6 +113,20 @@ def notices_of(person: Person, *, unread_only: bool = False) -> QuerySet[Notice]
     return notices.filter(read_at__isnull=True) if unread_only else notices
 
 
+@dataclass(frozen=True)
+class Shown:
+    notice: Notice
+    # The document, when the person may still see it (an upgrade may have taken it away).
+    readable: Document | None
+
+
+def notices_for_page(person: Person, limit: int = 200) -> list[Shown]:
+    notices = list(Notice.objects.filter(person=person)[:limit])
+    ids = {n.document_id for n in notices if n.document_id}
+    readable = {d.pk: d for d in Document.objects.visible_to(person).filter(pk__in=ids)}
+    return [Shown(n, readable.get(n.document_id) if n.document_id else None) for n in notices]
+
+
 def unread_count(person: Person) -> int:
     return Notice.objects.filter(person=person, read_at__isnull=True).count()
 

@@ -27,7 +27,7 @@ from registrum.audit.refusals import Refused
 from registrum.custody import regrading
 from registrum.custody.models import Copy, CopyEvent, CopyEventKind, Notice
 from registrum.custody.models.regrading import Regrade
-from registrum.custody.notices import mark_read
+from registrum.custody.notices import mark_read, notices_for_page
 from registrum.org.models import Person
 from registrum.org.services import SYSTEM
 from registrum.policy import Level
@@ -285,7 +285,8 @@ def test_the_due_queue_applies_with_a_button_and_notices_are_marked_read(custody
     assert _document(c).marking == "NATO SECRET"
     client.force_login(c.witness)
     notices_page = client.get(reverse("custody:notices")).content.decode()
-    assert f"Document {public_id} was downgraded" in notices_page and "NUCLEAR" not in notices_page
+    # The witness still reads it: the page names it, through the access filter.
+    assert f"Document {public_id} was downgraded" in notices_page and "NUCLEAR PLANNING GROUP" in notices_page
     client.post(reverse("custody:notices_read"))
     assert not Notice.objects.filter(person=c.witness, read_at__isnull=True).exists()
     client.force_login(c.world.reader)
@@ -356,6 +357,8 @@ def test_the_daily_run_applies_as_the_system_and_names_the_decider_in_the_copy_h
     assert not Copy.objects.visible_to(reader).filter(document__public_id=public_id).exists()
     notice = Notice.objects.filter(person=reader, text__contains="upgraded").get()
     assert public_id in notice.text and "COSMIC TOP SECRET ATOMAL" in notice.text and "NUCLEAR" not in notice.text
+    page = notices_for_page(reader)
+    assert [s.readable for s in page if "upgraded" in s.notice.text] == [None]
 
 
 def test_a_marked_pdf_of_a_regraded_copy_carries_the_new_marking_on_every_page(custody_world: Custody):

@@ -137,11 +137,15 @@ def apply_due(request: PersonRequest) -> HttpResponse:
 
 def notice_list(request: PersonRequest) -> HttpResponse:
     person = request.user
-    shown = list(notices.notices_of(person)[:200])
+    shown = notices.notices_for_page(person)
     return render(
         request,
         "custody/notices_list.html",
-        {"notices": shown, "unread": sum(1 for n in shown if n.read_at is None), "page_level": 0},
+        {
+            "shown": shown,
+            "unread": sum(1 for s in shown if s.notice.read_at is None),
+            "page_level": max((s.readable.subject_level for s in shown if s.readable), default=0),
+        },
     )
 
 
