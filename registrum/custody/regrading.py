@@ -434,3 +434,8 @@ def declassify_in_transaction(actor: Person, document: Document, authority: str,
     )
     _apply(regrade, document, actor, now)
     return regrade
+
+
+def due_count(actor: Person, today: date | None = None) -> int:
+    """For the clerk's dashboard: scheduled regrades of the actor's registries due by today."""
+    return pending_for(actor).filter(effective_on__lte=today or timezone.localdate()).count()

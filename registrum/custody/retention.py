@@ -39,7 +39,7 @@ from registrum.custody.models.retention import DispositionDecision, Hold
 from registrum.custody.regrading import declassify_in_transaction, require_custody_staff
 from registrum.org.models import Person
 from registrum.policy import active_policy
-from registrum.policy.custody import control_officer_of
+from registrum.policy.custody import control_officer_of, custody_staff
 from registrum.records.models import Disposition, Document, File, Registration, RetentionClass
 from registrum.records.services import get_document_for
 
@@ -207,6 +207,16 @@ def disposition_queue(actor: Person, today: date | None = None) -> list[DueItem]
         DueItem(document=d, due_on=due[d.pk].due_on, disposition=due[d.pk].disposition, files=due[d.pk].files)
         for d in _visible_in_order(actor, ordered, QUEUE_LIMIT)
     ]
+
+
+def due_counts(actor: Person, today: date | None = None) -> tuple[int, int]:
+    """For the clerk's dashboard: (documents due for disposition, records due for the 30-year
+    review) in the actor's registries, as far as the actor may see them (at most QUEUE_LIMIT
+    each); (0, 0) for anyone not on a registry's staff."""
+    subject = actor.subject()
+    if not any(custody_staff(subject, registry_id) for registry_id in subject.registries):
+        return 0, 0
+    return len(disposition_queue(actor, today)), len(disclosure_queue(actor, today))
 
 
 def _require_control_officer_holding(actor: Person, document: Document, action: str) -> None:

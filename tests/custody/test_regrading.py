@@ -219,6 +219,8 @@ def test_a_scheduled_downgrade_is_applied_when_due_and_not_before(
     assert [r.pk for r in regrading.pending_for(c.cr_clerk)] == [regrade.pk]
     assert regrading.pending_for(c.world.reader).count() == 0
     assert regrading.apply_due_regrades(SYSTEM, on - timedelta(days=1)).applied == []
+    assert regrading.due_count(c.cr_clerk, on - timedelta(days=1)) == 0
+    assert regrading.due_count(c.cr_clerk, on) == 1
     assert _document(c).level == Level.CTS
     with django_capture_on_commit_callbacks(execute=True):
         result = regrading.apply_due_regrades(c.cr_clerk, on)

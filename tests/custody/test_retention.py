@@ -144,6 +144,10 @@ def test_the_thirty_year_review_discloses_or_keeps(custody_world: Custody, plan:
 
     queue = retention.disclosure_queue(c.officer)
     assert [d.subject for d in queue] == ["Nuclear policy HOTEL", "Nuclear policy GOLF"]
+    # Due for disposition: JULIET (its file closed six years ago), and the three filed in a file
+    # of permanent value closed 31 years ago (due for transfer to archives).
+    assert retention.due_counts(c.cr_clerk) == (4, 2)
+    assert retention.due_counts(c.world.reader) == (0, 0)
 
     decision = retention.decide_disclosure(
         c.officer, disclosed.public_id, disclose=True, authority="Archives committee AC/2026/12"
