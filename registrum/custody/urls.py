@@ -9,7 +9,9 @@ from registrum.custody.views import copies
 from registrum.custody.views import destruction as destruction_views
 from registrum.custody.views import inventories as inventory_views
 from registrum.custody.views import losses as loss_views
+from registrum.custody.views import regrading as regrading_views
 from registrum.custody.views import reproduction as reproduction_views
+from registrum.custody.views import retention as retention_views
 from registrum.custody.views import transfers as transfer_pages
 
 app_name = "custody"
@@ -22,4 +24,6 @@ urlpatterns: list[URLPattern] = [
     *loss_views.urlpatterns,
     *reproduction_views.urlpatterns,
     *destruction_views.urlpatterns,
+    *regrading_views.urlpatterns,
+    *retention_views.urlpatterns,
 ]

@@ -12,21 +12,25 @@ from registrum.audit.events import EventType
 from registrum.audit.reading import describe
 from registrum.records.models import Direction, Document, Registration
 
-__all__ = ["DOCUMENT_EVENTS", "RENDERERS", "describe"]
+__all__ = ["DOCUMENT_EVENTS", "RENDERERS", "describe", "register_document_events"]
 
 # What happened to the document itself: every reader of the document sees these in its history.
 # Everything else about it (who read, downloaded or was granted it, who was refused) is for the
 # staff of a registry holding it and for auditors; a kind added later is theirs until it is
 # listed here.
-DOCUMENT_EVENTS = frozenset(
-    {
-        EventType.DOCUMENT_REGISTERED,
-        EventType.RECEIPT_REGISTERED,
-        EventType.REGISTRATION_CORRECTED,
-        EventType.REGISTRATION_VOIDED,
-        EventType.VERSION_ADDED,
-    }
-)
+# Apps above records add their kinds with `register_document_events` when they are ready.
+DOCUMENT_EVENTS: set[str] = {
+    EventType.DOCUMENT_REGISTERED,
+    EventType.RECEIPT_REGISTERED,
+    EventType.REGISTRATION_CORRECTED,
+    EventType.REGISTRATION_VOIDED,
+    EventType.VERSION_ADDED,
+}
+
+
+def register_document_events(*kinds: EventType) -> None:
+    """Make events of these kinds part of every reader's history of the document."""
+    DOCUMENT_EVENTS.update(kinds)
 
 
 def _direction(code: object) -> str:

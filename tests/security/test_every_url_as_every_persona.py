@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ from registrum.audit.events import EventType
 from registrum.audit.models import AuditEvent
 from registrum.custody import copies as custody_copies
 from registrum.custody import destruction as custody_destruction
+from registrum.custody import regrading
 from registrum.custody import reproduction as custody_reproduction
 from registrum.custody.models import (
     CombinationChange,
@@ -46,6 +48,8 @@ from registrum.custody.models import (
     ReproductionState,
 )
 from registrum.custody.models.destruction import Destruction, DestructionState
+from registrum.custody.models.regrading import Regrade
+from registrum.custody.models.retention import Hold
 from registrum.org import services as org
 from registrum.org.models import Clearance, ClearanceRequest, Person, Registry, RegistryKind, Role, Unit
 from registrum.org.services import SYSTEM
@@ -62,6 +66,7 @@ from registrum.policy.custody import (
     handling_for,
     may_approve_destruction,
     may_approve_reproduction,
+    may_regrade,
     may_reproduce,
     may_request_reproduction,
     may_witness,
@@ -2549,6 +2554,277 @@ def _api_reproduction_reject(ctx: Ctx) -> Iterator[Probe]:
     url = f"{CUSTODY}/reproductions/{request.public_id}/reject"
     done = _reproduction_state(request, ReproductionState.REJECTED)
     yield Probe("POST", url, expected, data={"note": "no"}, json=True, done=done)
+
+
+# Custody: regrading, notices, retention -------------------------------------------------------
+
+
+def _on_some_custody_staff(ctx: Ctx) -> bool:
+    """A clerk or control officer on some registry's staff (the custody queues are theirs)."""
+    if ctx.person is None:
+        return False
+    subject = ctx.person.subject()
+    return any(custody_staff(subject, registry_id) for registry_id in subject.registries)
+
+
+def _staff_status(ctx: Ctx, ok: int) -> int:
+    return ok if _on_some_custody_staff(ctx) else 403
+
+
+def _regrader_status(ctx: Ctx, document: Document | None, ok: int) -> int:
+    """404 unless readable; 403 unless on the staff of a registry holding it."""
+    if not ctx.can(Action.READ, document):
+        return 404
+    assert ctx.person is not None and document is not None
+    subject = ctx.person.subject()
+    if not any(custody_staff(subject, r) for r in services.holding_registries(document)):
+        return 403
+    return ok
+
+
+def _declassify_status(ctx: Ctx, document: Document | None, ok: int) -> int:
+    expected = _regrader_status(ctx, document, ok)
+    if expected != ok:
+        return expected
+    assert ctx.person is not None and document is not None
+    current = Material(Level(document.level), document.category_mask, frozenset(document.releasable_nations))
+    decision = may_regrade(active_policy(), ctx.person.subject(), current, Level.NU, 0, timezone.localdate())
+    return ok if decision else 403
+
+
+def _control_status(ctx: Ctx, document: Document | None, ok: int) -> int:
+    """Holds and disposition decisions: a control officer of a registry holding it."""
+    if not ctx.can(Action.READ, document):
+        return 404
+    assert ctx.person is not None and document is not None
+    subject = ctx.person.subject()
+    if not any(control_officer_of(subject, r) for r in services.holding_registries(document)):
+        return 403
+    return ok
+
+
+def _declassified(registration: Registration | None) -> Callable[[], bool]:
+    return lambda: Document.objects.filter(pk=registration.document_id if registration else 0, level=0).exists()
+
+
+def _scheduled(ctx: Ctx, key: str) -> tuple[str, int, Document | None]:
+    """(regrade id, document) of a regrade scheduled on a fresh document by its registry's clerk."""
+    if key == "missing":
+        return MISSING, 0, None
+    registration = ctx.site.fresh(key)
+    regrade = regrading.record_regrade(
+        ctx.site.world.clerk,
+        registration.document.public_id,
+        kind="declassify",
+        authority="probe",
+        effective_on=timezone.localdate() + timedelta(days=30),
+    )
+    return regrade.public_id, regrade.pk, registration.document
+
+
+def _withdrawn(pk: int) -> Callable[[], bool]:
+    return lambda: Regrade.objects.filter(pk=pk, cancelled_at__isnull=False).exists()
+
+
+def _hold_on(ctx: Ctx, key: str) -> tuple[str, int, Document | None]:
+    if key == "missing":
+        return MISSING, 0, None
+    registration = ctx.site.fresh(key)
+    hold = Hold.objects.create(
+        document=registration.document, reason="probe", placed_at=timezone.now(), placed_by=ctx.site.world.clerk
+    )
+    return hold.public_id, hold.pk, registration.document
+
+
+def _lifted(pk: int) -> Callable[[], bool]:
+    return lambda: Hold.objects.filter(pk=pk, lifted_at__isnull=False).exists()
+
+
+REGRADE_KEYS = ("ns", "cts", "cp", "nr", "received", "void", "missing")
+
+
+@route("custody:regrade")
+def _regrade_page(ctx: Ctx) -> Iterator[Probe]:
+    for key in REGRADE_KEYS:
+        doc_id, _, expected, _ = ctx.target(key, lambda d, r: _regrader_status(ctx, d, 200))
+        yield Probe("GET", reverse("custody:regrade", args=[doc_id]), expected)
+        doc_id, _, expected, registration = ctx.target(key, lambda d, r: _declassify_status(ctx, d, 302), mutating=True)
+        yield Probe(
+            "POST",
+            reverse("custody:regrade", args=[doc_id]),
+            expected,
+            data={"kind": "declassify", "authority": "probe"},
+            done=_declassified(registration),
+        )
+
+
+@route("custody:regrades_due")
+def _regrades_due(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("custody:regrades_due"), _staff_status(ctx, 200))
+
+
+@route("custody:regrades_apply")
+def _regrades_apply(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("custody:regrades_apply"), 405)
+    yield Probe("POST", reverse("custody:regrades_apply"), _staff_status(ctx, 302))
+
+
+@route("custody:regrade_cancel")
+def _regrade_cancel(ctx: Ctx) -> Iterator[Probe]:
+    for key in ("ns", "cts", "cp", "missing"):
+        regrade_id, pk, document = _scheduled(ctx, key)
+        url = reverse("custody:regrade_cancel", args=[regrade_id])
+        expected = _regrader_status(ctx, document, 302)
+        yield Probe("POST", url, expected, data={"reason": "probe"}, done=_withdrawn(pk))
+
+
+@route("custody:notices")
+def _notices(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("custody:notices"), 200)
+
+
+@route("custody:notices_read")
+def _notices_read(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("custody:notices_read"), 405)
+    yield Probe("POST", reverse("custody:notices_read"), 302)
+    yield Probe("POST", reverse("custody:notices_read"), 404, data={"notice": "999999"})
+
+
+@route("custody:disposition")
+def _disposition(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("custody:disposition"), _staff_status(ctx, 200))
+
+
+@route("custody:disposition_decide")
+def _disposition_decide(ctx: Ctx) -> Iterator[Probe]:
+    for key in REGRADE_KEYS:
+        # Nothing in the probes' site is filed: a control officer holding it would get "not due".
+        doc_id, _, expected, _ = ctx.target(key, lambda d, r: _control_status(ctx, d, 302))
+        yield Probe("POST", reverse("custody:disposition_decide", args=[doc_id]), expected, data={"action": "destroy"})
+
+
+@route("custody:holds")
+def _holds(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("custody:holds"), _staff_status(ctx, 200))
+    for key in REGRADE_KEYS:
+        doc_id, _, expected, _ = ctx.target(key, lambda d, r: _control_status(ctx, d, 302), mutating=True)
+        yield Probe("POST", reverse("custody:holds"), expected, data={"document": doc_id, "reason": "probe"})
+
+
+@route("custody:hold_lift")
+def _hold_lift(ctx: Ctx) -> Iterator[Probe]:
+    for key in ("ns", "cts", "cp", "missing"):
+        hold_id, pk, document = _hold_on(ctx, key)
+        expected = _control_status(ctx, document, 302)
+        url = reverse("custody:hold_lift", args=[hold_id])
+        yield Probe("POST", url, expected, data={"reason": "probe"}, done=_lifted(pk))
+
+
+@route("custody:disclosure")
+def _disclosure(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", reverse("custody:disclosure"), _staff_status(ctx, 200))
+
+
+@route("custody:disclosure_decide")
+def _disclosure_decide(ctx: Ctx) -> Iterator[Probe]:
+    body = {"decision": "retain", "authority": "probe", "review_in_years": "5"}
+    for key in REGRADE_KEYS:
+        doc_id, _, expected, _ = ctx.target(key, lambda d, r: _control_status(ctx, d, 302))
+        yield Probe("POST", reverse("custody:disclosure_decide", args=[doc_id]), expected, data=body)
+
+
+@route("POST /api/v1/custody/documents/{public_id}/regrades")
+def _api_regrade(ctx: Ctx) -> Iterator[Probe]:
+    for key in REGRADE_KEYS:
+        doc_id, _, expected, registration = ctx.target(key, lambda d, r: _declassify_status(ctx, d, 201), mutating=True)
+        body = {"kind": "declassify", "authority": "probe"}
+        url = f"{CUSTODY}/documents/{doc_id}/regrades"
+        yield Probe("POST", url, expected, data=body, json=True, done=_declassified(registration))
+
+
+@route("GET /api/v1/custody/documents/{public_id}/regrades")
+def _api_regrades_of(ctx: Ctx) -> Iterator[Probe]:
+    for key in REGRADE_KEYS:
+        doc_id, _, expected, _ = ctx.target(key, lambda d, r: _regrader_status(ctx, d, 200))
+        yield Probe("GET", f"{CUSTODY}/documents/{doc_id}/regrades", expected)
+
+
+@route("GET /api/v1/custody/regrades")
+def _api_regrades(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{CUSTODY}/regrades", _staff_status(ctx, 200))
+
+
+@route("POST /api/v1/custody/regrades/apply-due")
+def _api_apply_due(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("POST", f"{CUSTODY}/regrades/apply-due", _staff_status(ctx, 200), data={}, json=True)
+
+
+@route("POST /api/v1/custody/regrades/{public_id}/cancel")
+def _api_regrade_cancel(ctx: Ctx) -> Iterator[Probe]:
+    for key in ("ns", "cts", "cp", "missing"):
+        regrade_id, pk, document = _scheduled(ctx, key)
+        expected = _regrader_status(ctx, document, 200)
+        url = f"{CUSTODY}/regrades/{regrade_id}/cancel"
+        yield Probe("POST", url, expected, data={"reason": "probe"}, json=True, done=_withdrawn(pk))
+
+
+@route("GET /api/v1/custody/notices")
+def _api_notices(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{CUSTODY}/notices", 200)
+
+
+@route("POST /api/v1/custody/notices/read")
+def _api_notices_read(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("POST", f"{CUSTODY}/notices/read", 200, data={}, json=True)
+    yield Probe("POST", f"{CUSTODY}/notices/read", 404, data={"notice": 999999}, json=True)
+
+
+@route("GET /api/v1/custody/disposition")
+def _api_disposition(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{CUSTODY}/disposition", _staff_status(ctx, 200))
+
+
+@route("POST /api/v1/custody/documents/{public_id}/disposition")
+def _api_disposition_decide(ctx: Ctx) -> Iterator[Probe]:
+    for key in REGRADE_KEYS:
+        doc_id, _, expected, _ = ctx.target(key, lambda d, r: _control_status(ctx, d, 201))
+        url = f"{CUSTODY}/documents/{doc_id}/disposition"
+        yield Probe("POST", url, expected, data={"action": "destroy"}, json=True)
+
+
+@route("GET /api/v1/custody/holds")
+def _api_holds(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{CUSTODY}/holds", _staff_status(ctx, 200))
+
+
+@route("POST /api/v1/custody/holds")
+def _api_hold(ctx: Ctx) -> Iterator[Probe]:
+    for key in REGRADE_KEYS:
+        doc_id, _, expected, _ = ctx.target(key, lambda d, r: _control_status(ctx, d, 201), mutating=True)
+        body = {"document": doc_id, "reason": "probe"}
+        yield Probe("POST", f"{CUSTODY}/holds", expected, data=body, json=True)
+
+
+@route("POST /api/v1/custody/holds/{public_id}/lift")
+def _api_hold_lift(ctx: Ctx) -> Iterator[Probe]:
+    for key in ("ns", "cts", "cp", "missing"):
+        hold_id, pk, document = _hold_on(ctx, key)
+        expected = _control_status(ctx, document, 200)
+        url = f"{CUSTODY}/holds/{hold_id}/lift"
+        yield Probe("POST", url, expected, data={"reason": "probe"}, json=True, done=_lifted(pk))
+
+
+@route("GET /api/v1/custody/disclosure")
+def _api_disclosure(ctx: Ctx) -> Iterator[Probe]:
+    yield Probe("GET", f"{CUSTODY}/disclosure", _staff_status(ctx, 200))
+
+
+@route("POST /api/v1/custody/documents/{public_id}/disclosure")
+def _api_disclosure_decide(ctx: Ctx) -> Iterator[Probe]:
+    body = {"decision": "retain", "authority": "probe", "review_in_years": 5}
+    for key in REGRADE_KEYS:
+        doc_id, _, expected, _ = ctx.target(key, lambda d, r: _control_status(ctx, d, 201))
+        yield Probe("POST", f"{CUSTODY}/documents/{doc_id}/disclosure", expected, data=body, json=True)
 
 
 # The inventory ---------------------------------------------------------------------------------

@@ -17,7 +17,26 @@ class Part(Protocol):
 
 
 def parts() -> list[Part]:
-    from registrum.custody.cli import chargeouts, copies, destruction, inventories, losses, reproduction
+    from registrum.custody.cli import (
+        chargeouts,
+        copies,
+        destruction,
+        inventories,
+        losses,
+        regrading,
+        reproduction,
+        retention,
+    )
     from registrum.custody.cli import transfers as transfer_commands
 
-    return [copies, transfer_commands, chargeouts, inventories, losses, reproduction, destruction]
+    return [
+        copies,
+        transfer_commands,
+        chargeouts,
+        inventories,
+        losses,
+        reproduction,
+        destruction,
+        regrading,
+        retention,
+    ]

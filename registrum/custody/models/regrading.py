@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from registrum.org.models import LevelField
+from registrum.policy import Level, active_policy
 from registrum.records.models import Document, new_public_id
 
 
@@ -43,3 +44,11 @@ class Regrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.document_id} on {self.effective_on}"
+
+    @property
+    def from_marking(self) -> str:
+        return active_policy().marking(Level(self.from_level), self.from_category_mask)
+
+    @property
+    def to_marking(self) -> str:
+        return active_policy().marking(Level(self.to_level), self.to_category_mask)
