@@ -46,6 +46,14 @@ REGISTER_API_P99_MS = 250.0
 # Encryption at rest: sealing and opening 1 MiB blobs, and a 50 MiB upload's memory above idle.
 CONTENT_CIPHER_MIB_S = 500.0
 UPLOAD_PEAK_GROWTH_MB = 64.0
+# Custody of copies (SQLite, each in a site of its own: bench.custody_*), and their targets.
+CUSTODY_TARGETS = {
+    "inventory_100k_s": 2.0,
+    "inventory_scan_p95_ms": 30.0,
+    "transfer_1000_s": 2.0,
+    "pdf_cover_p95_ms": 300.0,
+}
+CUSTODY_NAMES = list(CUSTODY_TARGETS)
 CONTENT_NAMES = ["content_encrypt_mib_s", "content_decrypt_mib_s", "upload_50mib_peak_growth_mb"]
 AUDIT_VERIFY_PER_S = 500_000.0
 # The audit chain and encryption may cost an import at most this share of its rate.
@@ -131,7 +139,7 @@ def audit_names(db: str, *, big: bool = False) -> list[str]:
 
 
 def expected_names(*, postgres_lists: bool = True, big: bool = True) -> list[str]:
-    names: list[str] = [*CONTENT_NAMES, "import_sqlite_security_overhead_pct"]
+    names: list[str] = [*CONTENT_NAMES, *CUSTODY_NAMES, "import_sqlite_security_overhead_pct"]
     for scale_big in (False, True) if big else (False,):
         names += [*import_names("sqlite", big=scale_big), *import_names("postgres", big=scale_big)]
         names += list_names("sqlite", big=scale_big)
@@ -162,6 +170,8 @@ def target_for(name: str) -> Target | None:
         return Target(">=", AUDIT_VERIFY_PER_S, "brief")
     if name in LOGIN_TARGETS:
         return Target("<=", LOGIN_TARGETS[name], "brief")
+    if name in CUSTODY_TARGETS:
+        return Target("<=", CUSTODY_TARGETS[name], "brief")
     if stem.startswith("register_api_per_s_"):
         return Target(">=", REGISTER_API_PER_S, "brief")
     if stem.startswith("register_api_p99_ms_"):

@@ -84,6 +84,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--clerk", default="jsmith", help="the demo clerk who imports and registers (default jsmith)")
     parser.add_argument("--registry", default="HQ-CR", help="where the API clients register (default HQ-CR)")
+    parser.add_argument(
+        "--inventory-copies",
+        type=int,
+        default=100_000,
+        help="copies held for the inventory (default 100000)",
+    )
+    parser.add_argument("--inventory-scans", type=int, default=500, help="scans timed at the inventory (default 500)")
+    parser.add_argument("--transfer-copies", type=int, default=1000, help="copies in the timed transfer (default 1000)")
+    parser.add_argument("--cover-renders", type=int, default=40, help="cover sheet PDFs timed (default 40)")
+    parser.add_argument(
+        "--destruction-copies", type=int, default=1000, help="copies on the timed destruction (default 1000)"
+    )
+    parser.add_argument("--regrade-copies", type=int, default=10_000, help="copies of the regraded document")
+    parser.add_argument(
+        "--disposition-documents", type=int, default=100_000, help="documents behind the disposition queue"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--skip-postgres-lists", action="store_true", help="measure the lists on SQLite only")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (SQLite sites, CSV, logs)")
@@ -193,6 +209,7 @@ class Bench:
                     self._serve(db, site, csvs["base"], pool, lists=lists, load=True)
                     if db == "sqlite":
                         self._content(site)
+                        self._custody()
                     self._audit(db, audit_urls.get(db), self.args.base_scale, big=False)
                     if big:
                         self._import_big(db, big_site, csvs["big"])
@@ -248,6 +265,45 @@ class Bench:
         if not self.args.keep:
             for done in (secure, plain):
                 shutil.rmtree(done.home, ignore_errors=True)
+
+    def _custody(self) -> None:
+        """Custody of copies, each part in a SQLite site of its own made by its module (bench.custody_*):
+        an inventory of a registry holding N copies, a transfer of 1,000 copies, cover sheet PDFs,
+        a witnessed destruction. Each module prints `name value` lines."""
+        parts = [
+            ("inventory", ["--copies", str(self.args.inventory_copies), "--scans", str(self.args.inventory_scans)]),
+            ("transfer", ["--copies", str(self.args.transfer_copies)]),
+            ("pdf", ["--renders", str(self.args.cover_renders)]),
+            ("destruction", ["--copies", str(self.args.destruction_copies)]),
+            (
+                "regrading",
+                ["--copies", str(self.args.regrade_copies), "--documents", str(self.args.disposition_documents)],
+            ),
+        ]
+        for part, options in parts:
+            log(f"custody: {part} ({' '.join(options)})")
+            env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRUM_")}
+            done = subprocess.run(
+                [sys.executable, "-m", f"bench.custody_{part}", *options],
+                cwd=Path(__file__).resolve().parent.parent,
+                env={**env, "TMPDIR": str(self.work)},
+                capture_output=True,
+                text=True,
+                timeout=1800,
+                check=False,
+            )
+            (self.logs / f"custody-{part}.out").write_text(done.stdout + done.stderr)
+            if done.returncode != 0:
+                raise RuntimeError(f"bench.custody_{part} failed: {done.stderr[-2000:]}")
+            for line in done.stdout.splitlines():
+                name, _, value = line.strip().partition(" ")
+                try:
+                    figure = float(value)
+                except ValueError:
+                    continue
+                if re.fullmatch(r"[a-z0-9_]+", name):
+                    self.figures[name] = figure
+                    log(f"custody: {name} {figure:g}")
 
     def _content(self, target: Target) -> None:
         """Encryption at rest: the cipher's rates in this process, and a 50 MiB upload's memory in a

@@ -72,6 +72,10 @@ REQUIRED = [
     "audit_chain_per_s",
     "audit_event_writes_per_s",
     "audit_event_writes_unchained_per_s_postgres",
+    "inventory_100k_s",
+    "inventory_scan_p95_ms",
+    "transfer_1000_s",
+    "pdf_cover_p95_ms",
 ]
 
 
@@ -90,6 +94,9 @@ def test_tiny_benchmark_reports_every_figure(tmp_path):
             *(sys.executable, "-m", "bench", "--scale", "300,600", "--requests", "5", "--warmup", "1"),
             *("--big-requests", "3", "--big-warmup", "1", "--clients", "3", "--registrations", "4"),
             *("--idle-downloads", "3", "--json", str(out)),
+            *("--inventory-copies", "2000", "--inventory-scans", "20", "--transfer-copies", "50"),
+            *("--cover-renders", "3", "--destruction-copies", "20"),
+            *("--regrade-copies", "30", "--disposition-documents", "200"),
         ],
         cwd=REPO,
         env=env,
