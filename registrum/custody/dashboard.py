@@ -270,6 +270,17 @@ def unread_notices(person: Person, registries: list[Registry], today: date) -> S
     return Section("notices", count, notices, 0)
 
 
+def disposition_due(person: Person, registries: list[Registry], today: date) -> Section:
+    """Documents of the person's registries due for disposition, and records due for the 30-year
+    public-disclosure review (as the person sees them; the queues' own pages list them)."""
+    if not registries:
+        return Section("disposition", 0, [], 0)
+    from registrum.custody import retention
+
+    disposition, disclosure = retention.due_counts(person, today)
+    return Section("disposition", disposition + disclosure, [disposition, disclosure], 0)
+
+
 SectionFunction = Callable[[Person, list[Registry], date], Section]
 SECTIONS: list[SectionFunction] = [
     receipts_outstanding,
@@ -278,6 +289,7 @@ SECTIONS: list[SectionFunction] = [
     regrades_due,
     combinations_due,
     uncopied_documents,
+    disposition_due,
     unread_notices,
 ]
 

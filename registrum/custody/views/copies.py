@@ -93,6 +93,9 @@ def _document_context(person: Any, document: Any, histories: list[Any], **extra:
     staff_ids = {pk for pk in custodians if custody_staff(subject, pk)}
     return {
         "staff_registry_ids": staff_ids,
+        # Links to dispatching and proposing destruction, per registry holding copies the person staffs.
+        "custodian_registries": list(Registry.objects.filter(pk__in=staff_ids).order_by("code")),
+        "staff_of_holding": any(custody_staff(subject, pk) for pk in holding),
         "store_containers": Container.objects.filter(registry_id__in=staff_ids, active=True).order_by("code"),
         "document": document,
         "histories": histories,
