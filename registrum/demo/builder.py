@@ -501,3 +501,35 @@ def _custody(people: dict[str, Person], rng: random.Random) -> None:
             count=rng.randint(1, 3),
             container=fitting[0] if fitting else None,
         )
+    _custody_at_work(people, registries)
+
+
+def _custody_at_work(people: dict[str, Person], registries: dict[str, Registry]) -> None:
+    """Work in progress for the dashboards: a transfer from the central registry to the DGIMS
+    registry awaiting its receipt, a copy charged out to a reader, a scheduled downgrade."""
+    from registrum.custody import chargeouts, regrading, transfers
+    from registrum.custody.models import Container, Copy, CopyStatus
+
+    central, dgims = registries["HQ-CR"], registries["IMS-REG"]
+    held = Copy.objects.filter(registry=central, status=CopyStatus.HELD, category_mask=0)
+    used: list[int] = []
+    secret = held.filter(level=Level.NS).order_by("document_id", "number").first()
+    if secret is not None:
+        chargeouts.charge_out(people["jsmith"], secret.public_id, people["ejohnson"], note="for the Director's meeting")
+        used.append(secret.document_id)
+    # The highest-classified copy left goes to the DGIMS registry: it awaits their receipt.
+    outgoing = held.exclude(document_id__in=used).order_by("-level", "document_id", "number").first()
+    if outgoing is not None:
+        safe = Container.objects.filter(registry=dgims, accreditation__gte=outgoing.level).first()
+        transfers.dispatch(people["jsmith"], [outgoing.public_id], to_registry=dgims, to_container=safe)
+        used.append(outgoing.document_id)
+    to_downgrade = held.filter(level=Level.NS).exclude(document_id__in=used).order_by("document_id").first()
+    if to_downgrade is not None:
+        regrading.record_regrade(
+            people["agarcia"],
+            to_downgrade.document.public_id,
+            kind="downgrade",
+            to_level=Level.NC,
+            authority="Originator's instruction on the document: downgrade to NATO CONFIDENTIAL on 2029-01-01",
+            effective_on=date(2029, 1, 1),
+        )

@@ -21,3 +21,12 @@ def test_demo_accountable_documents_have_numbered_copies_in_accredited_container
     for copy in Copy.objects.exclude(container=None).select_related("container"):
         assert copy.container.accreditation >= copy.level
         assert copy.category_mask & ~copy.container.category_mask == 0
+
+
+def test_demo_shows_custody_at_work_on_the_dashboards(db):
+    from registrum.custody.models import ChargeOut, Regrade, Transfer
+
+    builder.build(registrations=120)
+    assert Transfer.objects.filter(state="in_transit", from_registry__code="HQ-CR").count() == 1
+    assert ChargeOut.objects.filter(checked_in_at__isnull=True, reader__username="ejohnson").count() == 1
+    assert Regrade.objects.filter(applied_at__isnull=True, to_level=Level.NC).count() == 1
