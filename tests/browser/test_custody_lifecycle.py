@@ -331,9 +331,16 @@ def downgrade(page: Page, public_id: str) -> None:
 
 
 def holder_is_told(page: Page, public_id: str) -> None:
-    page.goto("/custody/")
+    told = f"Document {public_id} was downgraded. Its marking is now NATO SECRET ATOMAL."
+    page.goto("/custody/notices/")
+    row = page.locator("main table tbody tr", has_text=told)
+    expect(row).to_have_count(1)
+    expect(row).to_have_class("unread")
+    expect(row).to_contain_text(SUBJECT)
+    page.get_by_role("link", name="Custody", exact=True).click()
+    page.wait_for_url("**/custody/")
     notices = page.locator("#notices")
-    expect(notices).to_contain_text("NATO SECRET ATOMAL")
+    expect(notices).to_contain_text(told)
     notices.get_by_role("link", name="document").first.click()
     page.wait_for_url(f"**/register/d/{public_id}/")
     expect(page.locator(".marking")).to_have_text("NATO SECRET ATOMAL")
