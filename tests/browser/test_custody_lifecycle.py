@@ -292,7 +292,7 @@ def inventory_finds_copy_3_missing(page: Page, codes: dict[int, str], others: li
 
 def request_reproduction(page: Page, public_id: str) -> str:
     page.goto(f"/custody/documents/{public_id}/")
-    copy_card(page, 2).get_by_role("link", name="Reproduce").click()
+    copy_card(page, 2).get_by_role("link", name="Reproduce, extract or translate").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reproduce copy No. 2 of 3")
     page.get_by_label("Originator's consent (authority)").fill("NPG consent NPG/C(2026)7")
     page.get_by_role("button", name="Request the reproduction").click()
