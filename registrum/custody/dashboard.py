@@ -23,12 +23,14 @@ from registrum.custody.models import (
     Transfer,
 )
 from registrum.custody.models.copies import ON_HAND
+from registrum.custody.models.destruction import DestructionItem
 from registrum.custody.models.inventories import InventoryState
 from registrum.custody.models.movements import TransferState
 from registrum.org.models import Person, Registry
 from registrum.policy import Level, active_policy
 from registrum.policy.custody import (
     combination_change_due,
+    control_officer_of,
     custody_staff,
     handling_for,
     inventory_due,
@@ -281,8 +283,64 @@ def disposition_due(person: Person, registries: list[Registry], today: date) -> 
     return Section("disposition", disposition + disclosure, [disposition, disclosure], 0)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An act waiting for someone: a destruction to approve or to sign, a reproduction to approve."""
+
+    what: str  # "destruction_approval", "destruction_signatures", "reproduction_approval"
+    public_id: str
+    label: str
+    registry: str
+    since: Any
+
+
+def awaiting_action(person: Person, registries: list[Registry], today: date) -> Section:
+    """Destructions proposed (for the registry's control officers to approve) or approved and
+    waiting for their signatures, and reproduction requests waiting for a control officer, in the
+    person's registries: the approvals queue. Counted only where the person may see every copy."""
+    from registrum.custody.models import Destruction, DestructionState, ReproductionRequest
+    from registrum.custody.models.reproduction import ReproductionState
+
+    subject = person.subject()
+    officer_of = {r.pk for r in registries if control_officer_of(subject, r.pk)}
+    visible = _visible_copies(person)
+    lines: list[Pending] = []
+    destructions = (
+        Destruction.objects.filter(
+            registry__in=registries,
+            state__in=(DestructionState.PROPOSED, DestructionState.APPROVED, DestructionState.AWAITING_WITNESSES),
+        )
+        .exclude(Exists(DestructionItem.objects.filter(destruction=OuterRef("pk")).exclude(copy__in=visible)))
+        .select_related("registry")
+        .order_by("proposed_at", "id")
+    )
+    for destruction in destructions:
+        if destruction.state == DestructionState.PROPOSED:
+            if destruction.registry_id not in officer_of:
+                continue
+            what = "destruction_approval"
+        else:
+            what = "destruction_signatures"
+        lines.append(
+            Pending(what, destruction.public_id, destruction.number, destruction.registry.code, destruction.proposed_at)
+        )
+    requests = (
+        ReproductionRequest.objects.filter(
+            state=ReproductionState.REQUESTED, source__registry_id__in=officer_of, source__in=visible
+        )
+        .select_related("source", "source__registry")
+        .order_by("requested_at", "id")
+    )
+    for request in requests:
+        label = f"{request.source.number}/{request.source.of_total} × {request.count}"
+        registry = request.source.registry.code if request.source.registry else ""
+        lines.append(Pending("reproduction_approval", request.public_id, label, registry, request.requested_at))
+    return Section("awaiting", len(lines), lines[:LINES], 0)
+
+
 SectionFunction = Callable[[Person, list[Registry], date], Section]
 SECTIONS: list[SectionFunction] = [
+    awaiting_action,
     receipts_outstanding,
     charge_outs_due,
     inventories_due,

@@ -256,3 +256,33 @@ def test_an_inventory_of_one_level_answers_for_that_level_only(custody_world):
     assert dashboard(cw.cr_clerk)["inventories"].count == 1
     page = _as(cw.cr_clerk).get(reverse("custody:dashboard")).content.decode()
     assert "never inventoried" in page and "every 12 months" in page
+
+
+def test_the_approvals_queue_shows_each_person_what_waits_for_them(custody_world):
+    """A control officer sees the destruction and the reproduction waiting for their approval; the
+    proposing clerk sees the destruction only once it awaits signatures; a reader nothing."""
+    from django.test import Client
+
+    from registrum.custody import destruction, reproduction
+    from registrum.custody.dashboard import dashboard
+
+    cw = custody_world
+    copy1, copy2 = cw.copies[0], cw.copies[1]
+    proposal = destruction.propose_destruction(cw.cr_clerk, cw.central, [copy1.public_id], "superseded")
+    request = reproduction.request_reproduction(
+        cw.cr_clerk, copy2.public_id, count=1, authority="Originator's consent, letter NPG/2026/12"
+    )
+    officer_lines = dashboard(cw.fresh(cw.officer))["awaiting"].lines
+    assert {(line.what, line.public_id) for line in officer_lines} == {
+        ("destruction_approval", proposal.public_id),
+        ("reproduction_approval", request.public_id),
+    }
+    assert dashboard(cw.fresh(cw.cr_clerk))["awaiting"].count == 0
+    destruction.approve_destruction(cw.fresh(cw.officer), proposal.public_id)
+    clerk_lines = dashboard(cw.fresh(cw.cr_clerk))["awaiting"].lines
+    assert [(line.what, line.public_id) for line in clerk_lines] == [("destruction_signatures", proposal.public_id)]
+    assert dashboard(cw.world.reader)["awaiting"].count == 0
+    client = Client()
+    client.force_login(cw.officer)
+    page = client.get("/custody/").content.decode()
+    assert f"/custody/reproductions/{request.public_id}/" in page
