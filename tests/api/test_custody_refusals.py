@@ -255,3 +255,30 @@ def test_a_pdf_of_what_the_reader_may_not_see_is_a_404_like_a_missing_one(custod
     clerk.post(f"/custody/inventories/{inventory['id']}/close")
     refused = Api(cw.world.outsider).get(f"/custody/inventories/{inventory['id']}/report")
     assert refused.status_code == 403 and SUBJECT.encode() not in refused.content
+
+
+def test_an_inventory_is_refused_to_staff_not_cleared_for_what_it_lists(custody_world):
+    cw = custody_world
+    clerk, uncleared = Api(cw.cr_clerk), Api(ns_clerk(cw, "CR"))
+    # Starting one over COSMIC TOP SECRET holdings: refused, and nothing is left open.
+    refused = uncleared.post("/custody/inventories", {"registry": "CR"})
+    assert refused.status_code == 403
+    assert reasons(refused).startswith("the inventory lists copies you are not cleared for")
+    assert "copy No." not in refused.text and SUBJECT not in refused.text
+    assert clerk.get("/custody/inventories", registry="CR").json() == []
+    # One a cleared clerk started: its counts, its scans, its close and its report are refused too.
+    inventory = clerk.post("/custody/inventories", {"registry": "CR"}).json()
+    path = f"/custody/inventories/{inventory['id']}"
+    for answer in (
+        uncleared.get(path),
+        uncleared.post(f"{path}/scans", {"codes": [cw.copies[0].code]}),
+        uncleared.post(f"{path}/close"),
+    ):
+        assert answer.status_code == 403, answer.content
+        assert "copy No." not in answer.text and '"expected"' not in answer.text
+    assert statuses(cw) == ["held"] * 3  # nobody declared COSMIC TOP SECRET copies lost unseen
+    assert clerk.get(path).json()["found"] == 0
+    clerk.post(f"{path}/close")
+    assert uncleared.get(f"{path}/report").status_code == 403
+    # An inventory of what they are cleared for (a level) is theirs to take.
+    assert uncleared.post("/custody/inventories", {"registry": "CR", "level": "NS"}).status_code == 201
