@@ -186,8 +186,23 @@ def get_inventory(actor: Person, public_id: str, *, for_update: bool = False) ->
 
 
 def inventories_of(actor: Person, registry: Registry) -> QuerySet[Inventory]:
+    """The registry's inventories its staff may read: those listing only copies they are cleared
+    for (the others' counts would tell of holdings they may not see)."""
     require_staff(actor, registry, "list_inventories")
-    return Inventory.objects.filter(registry=registry).select_related("container", "started_by", "closed_by")
+    rows = Inventory.objects.filter(registry=registry).select_related("container", "started_by", "closed_by")
+    policy, subject, today = active_policy(), actor.subject(), timezone.localdate()
+    out_of_reach = [int(level) for level in policy.levels if not may_hold(policy, subject, level, 0, today)]
+    top = max((level for level in policy.levels if int(level) not in out_of_reach), default=min(Level))
+    not_briefed = sum(c.bit for c in policy.categories if not may_hold(policy, subject, top, c.bit, today))
+    if not out_of_reach and not not_briefed:
+        return rows
+    unseen = (
+        InventoryItem.objects.filter(inventory__registry=registry)
+        .alias(unbriefed=F("copy__category_mask").bitand(not_briefed))
+        .filter(Q(copy__level__in=out_of_reach) | Q(unbriefed__gt=0))
+        .values("inventory_id")
+    )
+    return rows.exclude(pk__in=unseen)
 
 
 # Checking --------------------------------------------------------------------------------------

@@ -280,5 +280,9 @@ def test_an_inventory_is_refused_to_staff_not_cleared_for_what_it_lists(custody_
     assert clerk.get(path).json()["found"] == 0
     clerk.post(f"{path}/close")
     assert uncleared.get(f"{path}/report").status_code == 403
-    # An inventory of what they are cleared for (a level) is theirs to take.
-    assert uncleared.post("/custody/inventories", {"registry": "CR", "level": "NS"}).status_code == 201
+    # An inventory of what they are cleared for (a level) is theirs to take; the list shows them
+    # that one only.
+    mine = uncleared.post("/custody/inventories", {"registry": "CR", "level": "NS"})
+    assert mine.status_code == 201
+    assert [i["id"] for i in uncleared.get("/custody/inventories", registry="CR").json()] == [mine.json()["id"]]
+    assert len(clerk.get("/custody/inventories", registry="CR").json()) == 2
