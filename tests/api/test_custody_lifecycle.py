@@ -234,3 +234,22 @@ def test_a_cosmic_top_secret_atomal_document_from_registration_to_destruction(cu
         (3, "lost", "CR"),
         (4, "destroyed", "CR"),
     ]
+
+
+def test_a_downgrade_tells_the_reader_holding_a_charged_out_copy_and_they_mark_it_read(custody_world):
+    cw = custody_world
+    doc = cw.registration.document.public_id
+    clerk, reader = Api(cw.cr_clerk), Api(cw.world.outsider)
+    assert clerk.post("/custody/chargeouts", {"copy_code": cw.copies[1].code, "reader": "outsider"}).status_code == 201
+    downgraded = Api(cw.officer).post(
+        f"/custody/documents/{doc}/regrades",
+        {"kind": "downgrade", "to_level": "NS", "to_categories": ["ATOMAL"], "authority": "SHAPE J5 letter 26-0123"},
+    )
+    assert downgraded.status_code == 201, downgraded.content
+    notices = reader.get("/custody/notices").json()
+    assert [(n["document"], n["kind"], n["read_at"]) for n in notices] == [(doc, "regrade", None)]
+    assert notices[0]["text"] == f"Document {doc} was downgraded. Its marking is now {NS_ATOMAL}."
+    assert reader.get("/custody/chargeouts/mine").json()[0]["lent_copy"]["marking"] == NS_ATOMAL
+    assert reader.post("/custody/notices/read", {"notice": notices[0]["id"]}).json() == {"marked": 1}
+    assert reader.get("/custody/notices").json()[0]["read_at"]
+    assert not [n for n in Api(cw.world.reader).get("/custody/notices").json() if n["document"] == doc]
