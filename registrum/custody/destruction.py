@@ -33,6 +33,7 @@ from registrum.audit.events import EventType
 from registrum.custody.common import (
     handling_of,
     material_of,
+    parse_copy_code,
     record_copy_events,
     refuse_unless,
     require_control_officer,
@@ -125,9 +126,11 @@ def propose_destruction(
     method: str = "",
     destroy_electronic: bool = False,
 ) -> Destruction:
-    """Registry staff propose the destruction of copies their registry holds."""
+    """Registry staff propose the destruction of copies their registry holds, named by public id
+    or by the code on their label (what a scanner types)."""
     reason, method = reason.strip(), method.strip()
-    ids = list(dict.fromkeys(str(i).strip().lower() for i in copy_public_ids if str(i).strip()))
+    texts = [str(i).strip() for i in copy_public_ids if str(i).strip()]
+    ids = list(dict.fromkeys(parse_copy_code(t) or t.lower() for t in texts))
     errors: dict[str, str] = {}
     if not reason or len(reason) > 300:
         errors["reason"] = _("give a reason of 1 to 300 characters")

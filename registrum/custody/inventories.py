@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from registrum import audit
 from registrum.audit.events import EventType
-from registrum.custody.common import copy_event, parse_copy_code, record_copy_events, require_staff
+from registrum.custody.common import copy_event, parse_copy_code, record_copy_events, refuse_unless, require_staff
 from registrum.custody.models import (
     Container,
     Copy,
@@ -41,7 +41,8 @@ from registrum.custody.models.inventories import InventoryState
 from registrum.custody.models.losses import LossKind
 from registrum.org.models import Person, Registry
 from registrum.policy import Level, active_policy
-from registrum.policy.custody import handling_for
+from registrum.policy.custody import handling_for, may_take_inventory
+from registrum.policy.decision import may_hold
 from registrum.records.models import Registration
 
 # Missing copies listed on the scanning page (the report lists them all).
@@ -126,6 +127,7 @@ def start_inventory(
                 (inventory.pk, *params),
             )
             inventory.expected = cursor.rowcount
+        require_cleared_for_listed(actor, inventory, "start_inventory")
         inventory.save(update_fields=["expected"])
         audit.record(
             actor,
@@ -150,8 +152,22 @@ def scope_label(inventory: Inventory) -> str:
     return place
 
 
-def get_inventory(actor: Person, public_id: str, *, for_update: bool = False) -> Inventory:
-    """An inventory, for the staff of its registry (others are refused)."""
+def require_cleared_for_listed(actor: Person, inventory: Inventory, action: str) -> None:
+    """The copies listed are not filtered by access (the muster is of the registry): refused to
+    staff not cleared for every level and special category listed (one grouped query)."""
+    listed = (
+        Copy.objects.filter(pk__in=InventoryItem.objects.filter(inventory=inventory).values("copy_id"))
+        .order_by()
+        .values_list("level", "category_mask")
+        .distinct()
+    )
+    kinds = [(Level(level), mask) for level, mask in listed]
+    refuse_unless(
+        actor, may_take_inventory(active_policy(), actor.subject(), kinds, timezone.localdate()), action, inventory
+    )
+
+
+def _staffed_inventory(actor: Person, public_id: str, *, for_update: bool = False) -> Inventory:
     rows = Inventory.objects.select_related("registry", "container", "started_by", "closed_by")
     if for_update:
         rows = rows.select_for_update(of=("self",))
@@ -162,9 +178,31 @@ def get_inventory(actor: Person, public_id: str, *, for_update: bool = False) ->
     return inventory
 
 
+def get_inventory(actor: Person, public_id: str, *, for_update: bool = False) -> Inventory:
+    """An inventory, for the staff of its registry cleared for what it lists (others are refused)."""
+    inventory = _staffed_inventory(actor, public_id, for_update=for_update)
+    require_cleared_for_listed(actor, inventory, "inventory")
+    return inventory
+
+
 def inventories_of(actor: Person, registry: Registry) -> QuerySet[Inventory]:
+    """The registry's inventories its staff may read: those listing only copies they are cleared
+    for (the others' counts would tell of holdings they may not see)."""
     require_staff(actor, registry, "list_inventories")
-    return Inventory.objects.filter(registry=registry).select_related("container", "started_by", "closed_by")
+    rows = Inventory.objects.filter(registry=registry).select_related("container", "started_by", "closed_by")
+    policy, subject, today = active_policy(), actor.subject(), timezone.localdate()
+    out_of_reach = [int(level) for level in policy.levels if not may_hold(policy, subject, level, 0, today)]
+    top = max((level for level in policy.levels if int(level) not in out_of_reach), default=min(Level))
+    not_briefed = sum(c.bit for c in policy.categories if not may_hold(policy, subject, top, c.bit, today))
+    if not out_of_reach and not not_briefed:
+        return rows
+    unseen = (
+        InventoryItem.objects.filter(inventory__registry=registry)
+        .alias(unbriefed=F("copy__category_mask").bitand(not_briefed))
+        .filter(Q(copy__level__in=out_of_reach) | Q(unbriefed__gt=0))
+        .values("inventory_id")
+    )
+    return rows.exclude(pk__in=unseen)
 
 
 # Checking --------------------------------------------------------------------------------------
@@ -204,12 +242,18 @@ def _check_one(actor: Person, inventory: Inventory, code: str, now: datetime) ->
     text = code.strip()[:100]
     public_id = parse_copy_code(text)
     copy = (
-        Copy.objects.only("id", "public_id", "number", "of_total", "registry_id", "document_id", "status")
+        Copy.objects.only(
+            "id", "public_id", "number", "of_total", "registry_id", "document_id", "status", "level", "category_mask"
+        )
         .filter(public_id=public_id)
         .first()
         if public_id
         else None
     )
+    if copy is not None and copy.registry_id == inventory.registry_id:
+        # Checking off (or being told the number of) a copy of the registry needs clearance for it.
+        held = may_hold(active_policy(), actor.subject(), Level(copy.level), copy.category_mask, timezone.localdate())
+        refuse_unless(actor, held, "inventory_check", inventory)
     if copy is None:
         outcome, label = ScanOutcome.NOT_A_COPY, ""
     else:
@@ -251,7 +295,9 @@ def _check_one(actor: Person, inventory: Inventory, code: str, now: datetime) ->
 
 
 def _open_inventory(actor: Person, public_id: str) -> Inventory:
-    inventory = get_inventory(actor, public_id)
+    # Each scanned copy is checked against the scanner's clearance instead of the whole list:
+    # a scan stays one small query at a hundred thousand copies.
+    inventory = _staffed_inventory(actor, public_id)
     if inventory.state != InventoryState.OPEN:
         raise ValidationError({"code": _("the inventory is closed")})
     return inventory

@@ -17,6 +17,7 @@ Defaults follow the handling table of DESIGN.md (NATO member and EU registry pra
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -371,3 +372,18 @@ def may_approve_destruction(approver: Subject, registry_id: int | None, proposer
     if approver.person_id is not None and approver.person_id == proposer_id:
         return Decision(False, N_("a control officer does not approve a destruction they proposed"))
     return Decision(True, N_("a control officer of the registry, approving another person's proposal"))
+
+
+# Inventories: who may take one ------------------------------------------------------------------
+# (a block of the "api" helper)
+
+
+def may_take_inventory(policy: Policy, subject: Subject, listed: Iterable[tuple[Level, int]], today: date) -> Decision:
+    """An inventory lists a registry's holdings without the access filter (it is a muster of the
+    registry): whoever starts, reads or closes it must be cleared for every level and special
+    category it lists, or it would count, name and close as lost copies they may not see."""
+    for level, mask in listed:
+        held = may_hold(policy, subject, level, mask, today)
+        if not held:
+            return _refuse(N_("the inventory lists copies you are not cleared for: %(reason)s"), reason=held.reason)
+    return Decision(True, N_("cleared for every copy the inventory lists"))
