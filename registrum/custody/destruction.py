@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -400,6 +400,8 @@ def may_see(person: Person, destruction: Destruction) -> bool:
     """Staff of the registry and whoever signed it see a destruction; while it awaits signatures
     so does a possible witness, who must see every copy on it (need-to-know) and be cleared for
     each: a witness signs only what they can check."""
+    if not _sees_every_copy(person, destruction):
+        return False
     if custody_staff(person.subject(), destruction.registry_id):
         return True
     if destruction.signatures.filter(person=person).exists():
@@ -412,6 +414,18 @@ def may_see(person: Person, destruction: Destruction) -> bool:
     policy, today, subject = active_policy(), timezone.localdate(), person.subject()
     destroyer = destruction.signatures.order_by("signed_at", "id").values_list("person_id", flat=True).first()
     return all(may_witness(policy, subject, destroyer, material_of(c), today) for c in copies)
+
+
+def _sees_every_copy(person: Person, destruction: Destruction) -> bool:
+    """Staff not cleared for a copy on it learn nothing of the destruction (reason, number)."""
+    return not _with_hidden_copies(person).filter(pk=destruction.pk).exists()
+
+
+def _with_hidden_copies(person: Person) -> QuerySet[Destruction]:
+    hidden = DestructionItem.objects.filter(destruction_id=OuterRef("pk")).exclude(
+        copy_id__in=Copy.objects.visible_to(person).values("pk")
+    )
+    return Destruction.objects.filter(Exists(hidden))
 
 
 def get_destruction(person: Person, public_id: str) -> Destruction:
@@ -427,7 +441,11 @@ def get_destruction(person: Person, public_id: str) -> Destruction:
 
 def destructions_of(person: Person, registry: Registry) -> QuerySet[Destruction]:
     require_staff(person, registry, "list_destructions")
-    return Destruction.objects.filter(registry=registry).select_related("proposed_by", "approved_by")
+    return (
+        Destruction.objects.filter(registry=registry)
+        .exclude(pk__in=_with_hidden_copies(person).values("pk"))
+        .select_related("proposed_by", "approved_by")
+    )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -124,12 +124,23 @@ def get_report(actor: Person, public_id: str, *, for_update: bool = False) -> Lo
     if report is None:
         raise Http404("no such loss report")
     require_staff(actor, report.registry, "loss_report")
+    if not _seen_whole(actor).filter(pk=report.pk).exists():
+        raise Http404("no such loss report")
     return report
+
+
+def _seen_whole(actor: Person) -> QuerySet[LossReport]:
+    """Reports every copy of which the person may see: the circumstances of a loss of copies
+    above their clearance are not theirs to read, nor that the report exists."""
+    hidden = LossReport.copies.through.objects.filter(lossreport_id=OuterRef("pk")).exclude(
+        copy_id__in=Copy.objects.visible_to(actor).values("pk")
+    )
+    return LossReport.objects.exclude(Exists(hidden))
 
 
 def reports_of(actor: Person, registry: Registry) -> QuerySet[LossReport]:
     require_staff(actor, registry, "list_loss_reports")
-    return LossReport.objects.filter(registry=registry).select_related("reported_by", "inventory")
+    return _seen_whole(actor).filter(registry=registry).select_related("reported_by", "inventory")
 
 
 def report_copies(actor: Person, report: LossReport) -> list[Copy]:
