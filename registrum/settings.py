@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "registrum.web.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "registrum.web.middleware.UploadLimitMiddleware",
+    "registrum.web.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,11 +1,12 @@
-"""Middleware of the web face: upload limit, and no caching of anything the application answers."""
+"""Middleware of the web face: upload limit, NUL characters refused, and no caching of anything
+the application answers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from registrum.httpkit import too_large_response
 
@@ -28,6 +29,41 @@ class UploadLimitMiddleware:
         if length > limit + FORM_OVERHEAD:
             return too_large_response(request, limit)
         return self.get_response(request)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class NulCharacterMiddleware:
+    """Refuse, with a 400 naming the field, a NUL character in the address, the query or a plain
+    form: no text in Registrum contains one, and PostgreSQL refuses it in any text column (it
+    would surface as a server error wherever a code or a name from the request is looked up)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = self._field_with_nul(request)
+        if field is not None:
+            message = "contains a NUL character"
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": [{"field": field, "message": message}]}, status=400)
+            return HttpResponse(f"{field}: {message}", status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _field_with_nul(request: HttpRequest) -> str | None:
+        if "\x00" in request.path:
+            return "path"
+        sources = [request.GET]
+        # The form fields Django parses anyway (CSRF middleware reads them): files are not text.
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            sources.append(request.POST)
+        for source in sources:
+            for key, values in source.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return key.replace("\x00", "")[:100] or "?"
+        return None
 
 
 class NoStoreMiddleware:
