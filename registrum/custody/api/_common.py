@@ -9,10 +9,19 @@ from ninja import Schema
 from registrum.custody.common import require_staff
 from registrum.custody.models import Copy
 from registrum.org.models import Person, Registry
+from registrum.records.registration import text_problem
 
 
 class ErrorOut(Schema):
     detail: object
+
+
+def clean_text(value: str) -> str:
+    """A pydantic validator: text that names what is wrong with it (control characters...)."""
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 class CopyOut(Schema):

@@ -13,22 +13,16 @@ from ninja import Query, Router, Schema, Status
 from pydantic import field_validator
 
 from registrum.custody import copies as service
+from registrum.custody.api._common import clean_text
 from registrum.custody.models import Container, ContainerKind, Copy, CopyEvent
 from registrum.org.models import Registry
 from registrum.org.requests import PersonRequest
 from registrum.policy import Level, active_policy
 from registrum.records.api import ErrorOut
-from registrum.records.registration import InvalidRegistration, text_problem
+from registrum.records.registration import InvalidRegistration
 
 router = Router(tags=["custody"])
 MAX_PAGE_SIZE = 200
-
-
-def _clean_text(value: str) -> str:
-    problem = text_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
 
 
 class CopyEventOut(Schema):
@@ -67,14 +61,14 @@ class NumberIn(Schema):
     count: int
     container: str = ""
 
-    _text = field_validator("registry", "container")(_clean_text)
+    _text = field_validator("registry", "container")(clean_text)
 
 
 class StoreIn(Schema):
     # A container code of the copy's registry, or "" for none.
     container: str = ""
 
-    _text = field_validator("container")(_clean_text)
+    _text = field_validator("container")(clean_text)
 
 
 class ContainerOut(Schema):
@@ -99,7 +93,7 @@ class ContainerIn(Schema):
     kind: str = ContainerKind.SAFE
     room: str = ""
 
-    _text = field_validator("code", "name", "accreditation", "kind", "room")(_clean_text)
+    _text = field_validator("code", "name", "accreditation", "kind", "room")(clean_text)
 
 
 class CombinationIn(Schema):
@@ -107,7 +101,7 @@ class CombinationIn(Schema):
     reason: str
     note: str = ""
 
-    _text = field_validator("reason", "note")(_clean_text)
+    _text = field_validator("reason", "note")(clean_text)
 
 
 class CombinationOut(Schema):
@@ -125,7 +119,7 @@ class HoldingsIn(Schema):
     page: int = 1
     page_size: int = 50
 
-    _text = field_validator("level", "container")(_clean_text)
+    _text = field_validator("level", "container")(clean_text)
 
 
 class HoldingsPage(Schema):

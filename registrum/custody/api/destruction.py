@@ -11,23 +11,12 @@ from ninja import Router, Schema, Status
 from pydantic import field_validator
 
 from registrum.custody import destruction as service
+from registrum.custody.api._common import ErrorOut, clean_text
 from registrum.custody.models.destruction import Destruction
 from registrum.org.models import Person, Registry
 from registrum.org.requests import PersonRequest
-from registrum.records.registration import text_problem
 
 router = Router(tags=["custody"])
-
-
-def _clean(value: str) -> str:
-    problem = text_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-class ErrorOut(Schema):
-    detail: object
 
 
 class DestructionIn(Schema):
@@ -37,20 +26,20 @@ class DestructionIn(Schema):
     method: str = ""
     destroy_electronic: bool = False
 
-    _text = field_validator("registry", "reason", "method")(_clean)
+    _text = field_validator("registry", "reason", "method")(clean_text)
 
     @field_validator("copies")
     @classmethod
     def _ids(cls, value: list[str]) -> list[str]:
         for item in value:
-            _clean(item)
+            clean_text(item)
         return value
 
 
 class NoteIn(Schema):
     note: str = ""
 
-    _text = field_validator("note")(_clean)
+    _text = field_validator("note")(clean_text)
 
 
 class SignatureOut(Schema):

@@ -7,15 +7,12 @@ from datetime import date, datetime
 from ninja import Router, Schema, Status
 
 from registrum.custody import notices, regrading
+from registrum.custody.api._common import ErrorOut
 from registrum.custody.models import Notice
 from registrum.custody.models.regrading import Regrade, RegradeKind
 from registrum.org.requests import PersonRequest
 
 router = Router(tags=["custody"])
-
-
-class ErrorOut(Schema):
-    detail: object
 
 
 class RegradeIn(Schema):

@@ -9,26 +9,15 @@ from ninja import Router, Schema, Status
 from pydantic import field_validator
 
 from registrum.custody import reproduction as service
+from registrum.custody.api._common import ErrorOut, clean_text
 from registrum.custody.common import material_of
 from registrum.custody.models import Copy, CopyEventKind, CopyKind, ReproductionRequest
 from registrum.org.models import Person
 from registrum.org.requests import PersonRequest
 from registrum.policy import active_policy
 from registrum.policy.custody import reproduction_needs_approval
-from registrum.records.registration import text_problem
 
 router = Router(tags=["custody"])
-
-
-def _clean(value: str) -> str:
-    problem = text_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-class ErrorOut(Schema):
-    detail: object
 
 
 class ReproductionIn(Schema):
@@ -36,13 +25,13 @@ class ReproductionIn(Schema):
     count: int = 1
     authority: str
 
-    _text = field_validator("kind", "authority")(_clean)
+    _text = field_validator("kind", "authority")(clean_text)
 
 
 class NoteIn(Schema):
     note: str = ""
 
-    _text = field_validator("note")(_clean)
+    _text = field_validator("note")(clean_text)
 
 
 class MadeCopyOut(Schema):

@@ -8,15 +8,12 @@ from typing import Literal
 from ninja import Router, Schema, Status
 
 from registrum.custody import retention
+from registrum.custody.api._common import ErrorOut
 from registrum.custody.models.retention import DispositionDecision, Hold
 from registrum.org.requests import PersonRequest
 from registrum.records.models import Document
 
 router = Router(tags=["custody"])
-
-
-class ErrorOut(Schema):
-    detail: object
 
 
 class DueOut(Schema):

@@ -14,15 +14,12 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from registrum.custody import transfers
+from registrum.custody.api._common import ErrorOut
 from registrum.custody.models import Transfer, TransferItem
 from registrum.org.models import Registry
 from registrum.org.requests import PersonRequest
 
 router = Router(tags=["custody"])
-
-
-class ErrorOut(Schema):
-    detail: object
 
 
 class TransferOut(Schema):
