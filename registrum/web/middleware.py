@@ -1,5 +1,5 @@
-"""Middleware of the web face: upload limit, NUL characters refused, and no caching of anything
-the application answers."""
+"""Middleware of the web face: upload limit, NUL characters in queries and forms refused, and
+no caching of anything the application answers."""
 
 from __future__ import annotations
 
@@ -35,9 +35,10 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class NulCharacterMiddleware:
-    """Refuse, with a 400 naming the field, a NUL character in the address, the query or a plain
-    form: no text in Registrum contains one, and PostgreSQL refuses it in any text column (it
-    would surface as a server error wherever a code or a name from the request is looked up)."""
+    """Refuse, with a 400 naming the field, a NUL character in the query or a form: no text in
+    Registrum contains one, and PostgreSQL refuses it in any text column (it would surface as a
+    server error wherever a code or a name from the request is looked up). A NUL in the path is
+    a name nothing can have: the views answer 404, as for any other unknown name."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -53,8 +54,6 @@ class NulCharacterMiddleware:
 
     @staticmethod
     def _field_with_nul(request: HttpRequest) -> str | None:
-        if "\x00" in request.path:
-            return "path"
         sources = [request.GET]
         # The form fields Django parses anyway (CSRF middleware reads them): files are not text.
         if request.method == "POST" and request.content_type in FORM_TYPES:

@@ -1,4 +1,4 @@
-"""A NUL character in the address, the query or a form is refused with a 400 that names the field,
+"""A NUL character in the query or a form is refused with a 400 that names the field,
 before any view looks a code up with it (PostgreSQL refuses NUL in text and answered a server error:
 found by the generated API requests on GET /api/v1/custody/chargeouts?registry=%00)."""
 
